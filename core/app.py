@@ -1,0 +1,93 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask, session
+
+from core import cli
+from core.config import default_config
+from core.errors import register_error_handlers
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.plugins import EXTENSION_KEY, make_plugin_manager
+from core.security import install_security_headers
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure the application.
+
+    :param test_config: settings that override the environment (tests pass a
+        temporary database here). ``PLUGINS`` lists extra plugin modules;
+        ``LOAD_ENTRY_POINT_PLUGINS=False`` skips installed plugins.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    _init_extensions(app)
+    app.extensions[EXTENSION_KEY] = make_plugin_manager(
+        extra=app.config.get("PLUGINS", ()),
+        entry_points=app.config.get("LOAD_ENTRY_POINT_PLUGINS", True),
+    )
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    install_security_headers(app)
+    register_error_handlers(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from core import database  # noqa: F401  (installs the SQLite pragmas listener)
+    from core import models  # noqa: F401  (models must be imported before migrate)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=os.path.join(PROJECT_ROOT, "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+def _select_locale() -> str:
+    """Chinese unless the user chose English (stored in the session)."""
+    lang = session.get("lang")
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from core.auth.views import bp as auth_bp
+    from core.projects.views import bp as projects_bp
+    from core.review.views import bp as review_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(review_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from core.audit import action_label
+    from core.i18n import current_lang, label
+
+    app.jinja_env.globals.update(label=label, current_lang=current_lang, action_label=action_label)
+    app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}

@@ -1,0 +1,83 @@
+"""Flask CLI commands: ``flask --app wsgi <command>``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from core.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(definitions)
+    app.cli.add_command(packs)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or migrate the schema, then store the built-in jurisdiction packs."""
+    from flask_migrate import upgrade
+
+    from core.jurisdictions import sync_builtin_packs
+    from core.plugins import plugin_manager
+
+    upgrade()
+    for line in sync_builtin_packs(plugin_manager()):
+        click.echo(line)
+    db.session.commit()
+    click.echo("database ready: " + current_app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1])
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Add demo organizations, users (one per role) and the seeds' real projects."""
+    from demo import DEMO_PASSWORD, DEMO_USERS
+    from demo import seed_demo as run
+
+    for line in run():
+        click.echo(line)
+    click.echo(f"demo users (password {DEMO_PASSWORD}): " + ", ".join(u[0] for u in DEMO_USERS))
+
+
+definitions = AppGroup("definitions", help="Form definition tools.")
+
+
+@definitions.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True, path_type=Path))
+def definitions_check(paths: tuple[Path, ...]) -> None:
+    """Validate definition files; exit 1 with one line per error."""
+    from core.definitions.loader import load_definition
+    from core.definitions.errors import DefinitionInvalid
+
+    files = [f for p in paths for f in (sorted(p.rglob("*.json")) if p.is_dir() else [p])]
+    failed = 0
+    for file in files:
+        if file.name == "pack.json":
+            continue
+        try:
+            load_definition(file)
+        except DefinitionInvalid as invalid:
+            failed += 1
+            for problem in invalid.problems:
+                click.echo(f"{file}: {problem.path}: {problem.message}")
+    click.echo(f"{len(files) - failed} valid, {failed} invalid", err=True)
+    sys.exit(1 if failed else 0)
+
+
+packs = AppGroup("packs", help="Jurisdiction packs.")
+
+
+@packs.command("sync")
+def packs_sync() -> None:
+    """Store the packs of the installed plugins (a changed form becomes a new version)."""
+    from core.jurisdictions import sync_builtin_packs
+    from core.plugins import plugin_manager
+
+    lines = sync_builtin_packs(plugin_manager())
+    db.session.commit()
+    click.echo("\n".join(lines) or "all packs up to date")

@@ -1,0 +1,145 @@
+"""Every extension point of the platform, in one module.
+
+A plugin is a module (or object) with functions marked ``@hookimpl`` whose names
+are the hooks below. The built-in jurisdictions in ``plugins/`` and the default
+behaviour in ``core/default_rules.py`` are plugins of exactly this kind; third-party
+plugins are found through the ``perfforms`` setuptools entry point group.
+
+Conventions (after pytest and Datasette):
+
+- ``register_*`` hooks return a list; every plugin contributes, and a duplicate id
+  is refused at start-up.
+- hooks marked ``firstresult`` pick one answer: the first non-``None`` result wins,
+  and returning ``None`` means "no opinion, ask the next plugin". Defaults are
+  ``trylast`` so a jurisdiction plugin overrides them.
+- hooks ending in ``_after`` are notifications; their return value is ignored.
+
+Arguments are passed by keyword; a hook implementation may accept any subset.
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "perfforms"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# ---------------------------------------------------------------- setup ----------
+
+@hookspec
+def register_jurisdictions():
+    """Return the jurisdiction packs this plugin provides.
+
+    Called when the app starts and by ``flask init-db``/``packs sync``, which store
+    each pack's settings and forms in the database (a changed form becomes a new
+    published version; published versions are never modified).
+
+    :return: a list of :class:`core.definitions.pack.Pack`, usually one, loaded
+        with ``load_pack(directory)`` from ``form_definitions/<code>/``.
+    """
+
+
+@hookspec
+def register_quality_rules():
+    """Return goal-quality rules to add to the review run on every goal form.
+
+    Called once when the app starts; the rules form a registry keyed by id, and a
+    duplicate id stops start-up with an error. A jurisdiction's pack sets each
+    rule to ``off``, ``warning`` or ``error`` in ``quality_rules``.
+
+    :return: a list of :class:`core.quality.rules.QualityRule`.
+    """
+
+
+@hookspec
+def register_scoring_rules():
+    """Return scoring rule types to add to the scoring engine.
+
+    Called once when the app starts. A definition names a rule type by id in a
+    leaf's ``rule.type``; a duplicate id stops start-up with an error.
+
+    :return: a list of :class:`core.scoring.rules.RuleType`.
+    """
+
+
+# ----------------------------------------------------------- submission ----------
+
+@hookspec
+def validate_submission(definition, data, project, jurisdiction):
+    """Return extra problems with a filled-in form before it is saved or submitted.
+
+    Called after the definition's own validation (types, checks, milestones,
+    indicator tree) passed or failed, so a plugin can add rules the definition
+    language cannot express.
+
+    :param definition: the :class:`core.definitions.loader.FormDefinition` in use.
+    :param data: the normalised data (``{"fields":…, "milestones":…, "indicators":…}``).
+    :param project: the :class:`core.models.Project`.
+    :param jurisdiction: the :class:`core.models.Jurisdiction` whose pack is used.
+    :return: a list of :class:`core.definitions.errors.Problem` (empty or ``None``
+        for none). Problems block submission.
+    """
+
+
+@hookspec
+def submission_transition_after(submission, transition, actor, comment):
+    """Notification that a submission moved through a workflow transition.
+
+    Called after the transition and its audit event were written, inside the same
+    request, before the commit. Use it to notify people or to start follow-up work;
+    raising an exception aborts the transition.
+
+    :param submission: the :class:`core.models.Submission`, already in its new state.
+    :param transition: the transition's name (``submit``, ``approve``, ``return``,
+        ``adjust``).
+    :param actor: the :class:`core.models.User` who acted.
+    :param comment: the comment given with the transition ("" when none).
+    """
+
+
+# -------------------------------------------------------------- scoring ----------
+
+@hookspec(firstresult=True)
+def score_indicator(leaf, inputs, suggested, jurisdiction):
+    """Override the suggested score of one scoring leaf.
+
+    Called for every leaf after its rule computed a suggestion. Stops at the first
+    non-``None`` result.
+
+    :param leaf: the scoring leaf (id, label, weight, rule).
+    :param inputs: the leaf's inputs from the filled form (actual, checked, tier…).
+    :param suggested: the rule's suggestion (``Decimal`` or ``None``).
+    :param jurisdiction: the :class:`core.models.Jurisdiction` (or ``None`` outside
+        the web app).
+    :return: a ``Decimal`` within ``[0, leaf weight]``, or ``None`` to keep it.
+    """
+
+
+@hookspec(firstresult=True)
+def adjust_total(result, jurisdiction):
+    """Adjust the total of a scored form (jurisdiction-specific bonus, deduction, cap).
+
+    Called once per scoring after the base total, the bonus group and the deduction
+    group have been computed with their caps. Stops at the first non-``None`` result.
+
+    :param result: the :class:`core.scoring.engine.ScoreResult` so far.
+    :param jurisdiction: the :class:`core.models.Jurisdiction` or ``None``.
+    :return: the new total as ``Decimal``, or ``None`` to keep it.
+    """
+
+
+@hookspec(firstresult=True)
+def grade(total, bands, jurisdiction):
+    """Name the grade (等级) of a total score.
+
+    Called after the total is final. The default implementation picks the first
+    band whose ``min`` the total reaches (bands from the definition or the pack,
+    90/80/60 优良中差 by default). Stops at the first non-``None`` result.
+
+    :param total: the total score, ``Decimal``.
+    :param bands: the band list ``[{"min": 90, "label": {"zh": "优", …}}, …]``.
+    :param jurisdiction: the :class:`core.models.Jurisdiction` or ``None``.
+    :return: a label dict ``{"zh": …, "en": …}``, or ``None`` for no opinion.
+    """

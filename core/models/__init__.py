@@ -1,0 +1,13 @@
+"""The data model, one module per aggregate. Import from here."""
+from core.models.audit import AuditEvent, AuditImmutable
+from core.models.definition import DefinitionImmutable, FormDefinition
+from core.models.jurisdiction import Jurisdiction, Organization
+from core.models.project import Project
+from core.models.submission import Review, Submission, SubmissionRevision
+from core.models.user import Membership, Role, User
+
+__all__ = [
+    "AuditEvent", "AuditImmutable", "DefinitionImmutable", "FormDefinition", "Jurisdiction",
+    "Membership", "Organization", "Project", "Review", "Role", "Submission",
+    "SubmissionRevision", "User",
+]

@@ -1,0 +1,72 @@
+"""Checking a filled-in form: the definition's rules, plugin rules, goal quality."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from core.definitions.data import validate_data
+from core.definitions.errors import Problem
+from core.definitions.loader import FormDefinition as LoadedDefinition
+from core.definitions.loader import load_definition
+from core.i18n import current_lang
+from core.models import FormDefinition, Submission
+from core.plugins import collect_registry, hook
+from core.quality.rules import review
+
+
+@dataclass
+class CheckResult:
+    data: dict
+    problems: list[Problem] = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+    @property
+    def blocking_findings(self) -> list:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def ok_to_submit(self) -> bool:
+        return not self.problems and not self.blocking_findings
+
+
+def loaded_definition(row: FormDefinition) -> LoadedDefinition:
+    """The typed definition of a stored row.
+
+    Published rows never change, so they are parsed once per application (the
+    cache lives in ``app.extensions`` so tests with fresh databases do not share it).
+    """
+    if not row.is_published:
+        return load_definition(row.body)
+    cache = current_app.extensions.setdefault("perfforms.definitions", {})
+    key = (row.id, row.version)
+    if key not in cache:
+        cache[key] = load_definition(row.body)
+    return cache[key]
+
+
+def quality_registry() -> dict:
+    return collect_registry(hook().register_quality_rules(), "quality rule")
+
+
+def check(submission: Submission, data: dict) -> CheckResult:
+    """Validate ``data`` for ``submission`` and run the goal-quality review."""
+    definition = loaded_definition(submission.definition)
+    project = submission.project
+    jurisdiction = project.organization.jurisdiction
+    normalised, problems = validate_data(definition, data, lang=current_lang())
+    for extra in hook().validate_submission(
+        definition=definition, data=normalised, project=project, jurisdiction=jurisdiction
+    ):
+        problems.extend(extra or [])
+    findings = []
+    if definition.raw.get("indicator_tree"):
+        settings = (jurisdiction.settings or {}).get("quality_rules", {})
+        findings = review(definition.raw, normalised, {"serves_public": project.serves_public},
+                          settings, rules=tuple(quality_registry().values()))
+    return CheckResult(normalised, problems, findings)
+
+
+def findings_to_json(findings) -> list[dict]:
+    return [{"rule": f.rule, "path": f.path, "row_id": f.row_id, "message": f.message,
+             "severity": f.severity} for f in findings]

@@ -1,0 +1,155 @@
+"""Creating, saving and moving submissions through the workflow.
+
+Views call these functions; they check permission, state and freshness, write the
+revision, review and audit rows, and leave the commit to the caller so one request
+is one transaction.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.audit import record
+from core.auth import access
+from core.extensions import db
+from core.models import FormDefinition, Project, Review, Submission, SubmissionRevision, User
+from core.plugins import hook
+from core.workflow.checks import CheckResult, check, findings_to_json
+from core.workflow.diff import diff_data
+from core.workflow.transitions import EDITABLE_STATES, STATE_LABELS, TRANSITIONS, TransitionRefused
+
+
+class StaleEdit(TransitionRefused):
+    """The form was changed by someone else (or in another tab) since it was loaded."""
+
+
+def latest_published(jurisdiction_id: int, kind: str) -> FormDefinition | None:
+    return db.session.scalar(
+        select(FormDefinition)
+        .where(FormDefinition.jurisdiction_id == jurisdiction_id, FormDefinition.kind == kind,
+               FormDefinition.published_at.is_not(None))
+        .order_by(FormDefinition.version.desc())
+    )
+
+
+def start_submission(project: Project, kind: str, actor: User) -> Submission:
+    """The project's form of ``kind``, created as a draft on the latest published definition."""
+    existing = project.submission(kind)
+    if existing is not None:
+        return existing
+    definition = latest_published(project.organization.jurisdiction_id, kind)
+    if definition is None:
+        raise TransitionRefused(f"本辖区尚未发布「{kind}」表单")
+    submission = Submission(project=project, kind=kind, definition=definition, state="draft",
+                            data=initial_data(project, definition))
+    db.session.add(submission)
+    db.session.flush()
+    _audit(submission, "create", actor)
+    return submission
+
+
+PREFILL_SOURCES = {
+    "project.name": lambda p: p.name,
+    "project.code": lambda p: p.code,
+    "project.year": lambda p: str(p.year),
+    "project.budget": lambda p: f"{p.budget:.2f}",
+    "organization.name": lambda p: p.organization.name,
+    "jurisdiction.name": lambda p: p.organization.jurisdiction.name_zh,
+}
+
+
+def initial_data(project: Project, definition: FormDefinition) -> dict:
+    """Pre-fill fields that declare ``prefill`` (docs/definitions.md), so nobody types the name twice."""
+    fields = {}
+    for section in definition.body.get("sections", []):
+        for spec in section.get("fields", []):
+            source = PREFILL_SOURCES.get(spec.get("prefill", ""))
+            if source is not None and source(project):
+                fields[spec["id"]] = source(project)
+    return {"fields": fields, "milestones": {}, "indicators": []}
+
+
+def _require_fresh(submission: Submission, lock_version: int | None) -> None:
+    if lock_version is not None and int(lock_version) != submission.lock_version:
+        raise StaleEdit("此表在您打开后已被修改（可能是他人或您在另一个窗口），您的修改未保存。"
+                        "请刷新页面查看最新内容后再修改。")
+
+
+def save_draft(submission: Submission, data: dict, actor: User, lock_version: int | None) -> CheckResult:
+    """Save the filer's data (even with problems: a draft may be incomplete)."""
+    if not access.can_file_for(actor, submission.project.organization_id):
+        raise TransitionRefused("您无权填报此项目")
+    if submission.state not in EDITABLE_STATES:
+        raise TransitionRefused(f"此表状态为「{STATE_LABELS[submission.state]['zh']}」，不能修改")
+    _require_fresh(submission, lock_version)
+    result = check(submission, data)
+    changes = diff_data(submission.data, data)
+    # A draft keeps what was typed, even where it is still wrong ("abc" in a money
+    # field): the filer must see and fix it, not find it silently dropped.
+    submission.data = data
+    submission.findings = findings_to_json(result.findings)
+    _audit(submission, "save", actor, detail={"changes": changes})
+    return result
+
+
+def apply_transition(submission: Submission, name: str, actor: User, comment: str = "",
+                     field_comments: dict | None = None, lock_version: int | None = None) -> CheckResult | None:
+    """Move ``submission`` through transition ``name``; raise TransitionRefused if it may not."""
+    transition = TRANSITIONS[name]
+    _require_permission(submission, transition, actor)
+    if submission.state not in transition.sources:
+        raise TransitionRefused(
+            f"此表当前状态为「{STATE_LABELS[submission.state]['zh']}」，不能「{transition.label['zh']}」")
+    _require_fresh(submission, lock_version)
+    comment = (comment or "").strip()
+    if transition.comment_required and not comment:
+        raise TransitionRefused(f"「{transition.label['zh']}」须填写说明")
+
+    result = None
+    detail: dict = {"from": submission.state, "to": transition.target}
+    if name == "submit":
+        result = check(submission, submission.data)
+        submission.findings = findings_to_json(result.findings)
+        if not result.ok_to_submit:
+            raise TransitionRefused("表单有错误，不能提交，请按提示修改", result.problems, result.blocking_findings)
+        submission.data = result.data
+        previous = submission.revisions[-1].data if submission.revisions else None
+        detail["changes"] = diff_data(previous, submission.data)
+        _revision(submission, "submitted", actor)
+    elif name in ("approve", "return"):
+        db.session.add(Review(submission=submission, reviewer=actor, decision=name,
+                              comment=comment, field_comments=field_comments or {}))
+        if name == "approve":
+            _revision(submission, "approved", actor)
+    elif name == "adjust":
+        submission.adjustment_no += 1
+        detail["adjustment_no"] = submission.adjustment_no
+
+    submission.state = transition.target
+    _audit(submission, name, actor, comment=comment, detail=detail)
+    hook().submission_transition_after(submission=submission, transition=name, actor=actor,
+                                       comment=comment)
+    return result
+
+
+def _require_permission(submission: Submission, transition, actor: User) -> None:
+    project = submission.project
+    if transition.role.value == "filer":
+        allowed = access.can_file_for(actor, project.organization_id)
+    else:
+        allowed = access.can_review(actor, submission)
+    if not allowed:
+        raise TransitionRefused(f"您无权对此表执行「{transition.label['zh']}」")
+
+
+def _revision(submission: Submission, event: str, actor: User) -> None:
+    submission.revisions.append(SubmissionRevision(
+        adjustment_no=submission.adjustment_no, event=event, definition_id=submission.definition_id,
+        data=submission.data, author=actor))
+
+
+def _audit(submission: Submission, action: str, actor: User, comment: str = "", detail=None) -> None:
+    project = submission.project
+    record(f"submission.{action}", "submission", submission.id, actor=actor, comment=comment,
+           detail={"kind": submission.kind, **(detail or {})},
+           jurisdiction_id=project.organization.jurisdiction_id,
+           organization_id=project.organization_id)
