@@ -89,7 +89,7 @@ def submission_transition_after(submission, transition, actor, comment):
 
     Called after the transition and its audit event were written, inside the same
     request, before the commit. Use it to notify people or to start follow-up work;
-    raising an exception aborts the transition.
+    raising an exception aborts the transition. The return value is ignored.
 
     :param submission: the :class:`core.models.Submission`, already in its new state.
     :param transition: the transition's name (``submit``, ``approve``, ``return``,

@@ -66,14 +66,6 @@ def _user(username, display, role, code, org_name, jurisdictions) -> User:
     return user
 
 
-def _goal_data(spec: dict) -> dict:
-    fields = {"project_code": spec["code"], "project_name": spec["name"], "budget_total": spec["budget"],
-              "source_fiscal": spec["fiscal"], "purpose": spec.get("purpose", ""),
-              "performance_goals": spec.get("goals", ""), "unit_name": spec.get("unit_name", "")}
-    return {"fields": {k: v for k, v in fields.items() if v}, "milestones": spec.get("milestones", {}),
-            "indicators": spec["rows"]}
-
-
 def _load_projects(filename: str, jurisdictions, users, submit: bool, approve_by: str | None = None) -> list[str]:
     doc = json.loads((HERE / filename).read_text(encoding="utf-8"))
     jurisdiction = jurisdictions[doc["jurisdiction"]]
@@ -89,8 +81,9 @@ def _load_projects(filename: str, jurisdictions, users, submit: bool, approve_by
         db.session.flush()
         submission = service.start_submission(project, "goal", filer)
         data = service.initial_data(project, submission.definition)
-        data["fields"].update(_goal_data(spec)["fields"])
-        data.update({k: v for k, v in _goal_data(spec).items() if k != "fields"})
+        data["fields"].update(spec["fields"])
+        data["milestones"] = spec.get("milestones", {})
+        data["indicators"] = spec["rows"]
         result = service.save_draft(submission, data, filer, None)
         state = "draft"
         if submit:

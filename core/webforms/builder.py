@@ -11,21 +11,23 @@ import uuid
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 
+from core.definitions.model import DEFAULT_COLUMNS
 from core.i18n import label
 
-# Row columns of the indicator table, in paper order (三级指标, 绩效指标描述, 指标值, 指标值确定依据).
-ROW_COLUMNS = ("name", "description", "target", "basis")
 MAX_ROWS = 200  # a goal form with more rows than this is a mistake, not a plan
 
 
-class IndicatorRowForm(Form):
-    id = HiddenField()
-    level1 = HiddenField()
-    level2 = HiddenField()
-    name = StringField()
-    description = StringField()
-    target = StringField()
-    basis = StringField()
+def row_columns(raw: dict) -> list[dict]:
+    """The level-3 row columns in paper order; the definition's own, else the default four."""
+    tree = raw.get("indicator_tree") or {}
+    return list(tree.get("columns") or DEFAULT_COLUMNS)
+
+
+def _row_form_class(columns: list[dict]) -> type[Form]:
+    attrs = {"id": HiddenField(), "level1": HiddenField(), "level2": HiddenField()}
+    for column in columns:
+        attrs[column["id"]] = _field_for({**column, "type": "choice" if column.get("choices") else "text"})
+    return type("IndicatorRowForm", (Form,), attrs)
 
 
 def _field_for(spec: dict):
@@ -51,7 +53,8 @@ def build_form_class(raw: dict) -> type[FlaskForm]:
     for point in (raw.get("milestones") or {}).get("points", []):
         attrs[f"m_{point['id']}"] = StringField(label(point.get("label")))
     if raw.get("indicator_tree"):
-        attrs["rows"] = FieldList(FormField(IndicatorRowForm), min_entries=0, max_entries=MAX_ROWS)
+        attrs["rows"] = FieldList(FormField(_row_form_class(row_columns(raw))), min_entries=0,
+                                  max_entries=MAX_ROWS)
     return type("DefinitionForm", (FlaskForm,), attrs)
 
 
@@ -75,8 +78,9 @@ def data_from_form(raw: dict, form: FlaskForm) -> dict:
                   for p in (raw.get("milestones") or {}).get("points", [])}
     rows = []
     if "rows" in form:
+        keys = ("id", "level1", "level2", *(c["id"] for c in row_columns(raw)))
         for entry in form.rows.entries:
-            row = {k: (entry.form[k].data or "").strip() for k in ("id", "level1", "level2", *ROW_COLUMNS)}
+            row = {k: (entry.form[k].data or "").strip() for k in keys}
             row["id"] = row["id"] or new_row_id()
             rows.append(row)
     return {"fields": fields, "milestones": milestones, "indicators": rows}
@@ -110,6 +114,6 @@ def _field_at(form, rows_by_index, path: str):
             entry = rows_by_index[int(head[len("indicators["):-1])]
         except (ValueError, KeyError):
             return None
-        column = rest or "name"
-        return entry.form[column] if column in entry.form else entry.form["name"]
+        column = rest if rest in entry.form else "name"
+        return entry.form[column]
     return None

@@ -1,0 +1,230 @@
+"""Turning what evaluators type into numbers, and numbers into what they read.
+
+Inputs arrive as browser strings (``"258.90"``, ``"95.39%"``, ``"1,234.50"``), as
+JSON numbers, or as ``Decimal``. Everything is computed in ``Decimal``; only the
+displayed value is rounded (two decimals, ROUND_HALF_UP, as on the paper forms).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Mapping
+
+from core.definitions.expressions import Expression, ExpressionError, compile_expression
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+# A bare input name is looked up directly instead of going through the evaluator:
+# most rules read one input, and scoring thousands of forms should not pay for it.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_LITERAL_WORDS = frozenset({"true", "false", "null", "none"})  # words the expression language owns
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)\Z")
+_TRUE = frozenset({"true", "yes", "y", "1", "是", "符合", "达到", "已完成", "on"})
+_FALSE = frozenset({"false", "no", "n", "0", "否", "不符合", "未达到", "未完成", "off"})
+
+
+# ------------------------------------------------------------- formatting -------
+
+def display(value: Decimal | None) -> Decimal | None:
+    """Round a score for display: two decimals, ROUND_HALF_UP (11.875 → 11.88)."""
+    if value is None:
+        return None
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt(value: Any) -> str:
+    """Write a number the way a person would, for messages: 45, 4.8, 11.875."""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    return str(value)
+
+
+# --------------------------------------------------------------- parsing --------
+
+def is_blank(value: Any) -> bool:
+    """True for "nothing entered": ``None`` or a string of only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """Parse a number from an input; ``None`` if it is not one.
+
+    Accepts ``Decimal``, ``int``, ``float`` (through its shortest repr, so 0.1 stays
+    0.1), and strings with thousands separators and an optional trailing ``%``.
+    Booleans are not numbers here: ``True`` typed into a score is a mistake.
+    """
+    # Strings first: browser input is by far the most common case.
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("，", "").rstrip("%％").strip()
+        if not _NUMBER.match(text):
+            return None
+        return Decimal(text)
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
+    return None
+
+
+def to_bool(value: Any) -> bool | None:
+    """Parse yes/no from an input (``true``, ``"是"``, ``"否"``, 1, 0); ``None`` if unclear."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, Decimal)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return None
+
+
+def to_count(value: Any) -> int | None:
+    """Parse a non-negative whole count (``2``, ``"3"``, ``"3.0"``); ``None`` otherwise."""
+    number = to_decimal(value)
+    if number is None or number < 0 or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+# ------------------------------------------------- input problems as values ------
+
+class Unscored(Exception):
+    """A rule cannot score yet because an input it needs was not entered."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+class InputError(Exception):
+    """An input is present but wrong; becomes a :class:`Problem` naming the leaf.
+
+    :param key: the input key at fault (the path is ``leaves.<leaf id>.<key>``).
+    :param code: a message code from :mod:`core.scoring.messages`.
+    :param params: values for the message's placeholders.
+    """
+
+    def __init__(self, key: str, code: str, **params: Any):
+        super().__init__(f"{key}: {code}")
+        self.key = key
+        self.code = code
+        self.params = params
+
+
+# ------------------------------------------------------- numeric parameters ------
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule's number comes from: a constant, one input, or an expression.
+
+    Definitions write ``"target": 100`` (a constant), ``"actual": "executed"`` (one
+    input or form field) or ``"actual": "arrived / budget * 100"`` (an expression
+    over inputs). Compiled once when the scoring tree is loaded.
+    """
+
+    text: str
+    constant: Decimal | None = None
+    name: str | None = None
+    expression: Expression | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The input names this source reads."""
+        if self.name:
+            return (self.name,)
+        if self.expression is not None:
+            return tuple(sorted(self.expression.names))
+        return ()
+
+
+def compile_source(spec: Any) -> Source:
+    """Compile a numeric parameter; raises ``ExpressionError`` or ``ValueError``."""
+    if isinstance(spec, (int, float, Decimal)) and not isinstance(spec, bool):
+        constant = to_decimal(spec)
+        if constant is None:
+            raise ValueError(f"not a finite number: {spec!r}")
+        return Source(text=fmt(constant), constant=constant)
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"expected a number or an expression, got {spec!r}")
+    text = spec.strip()
+    if _NAME.match(text) and text.lower() not in _LITERAL_WORDS:
+        return Source(text=text, name=text)
+    constant = to_decimal(text)
+    if constant is not None:
+        return Source(text=text, constant=constant)
+    return Source(text=text, expression=compile_expression(text))
+
+
+def _variable(name: str, scope: Mapping[str, Any]) -> Decimal:
+    raw = scope.get(name)
+    if is_blank(raw):
+        raise Unscored(name)
+    number = to_decimal(raw)
+    if number is None:
+        raise InputError(name, "not_a_number", name=name, value=raw)
+    return number
+
+
+def evaluate_number(source: Source, scope: Mapping[str, Any]) -> Decimal:
+    """The value of a numeric source over a leaf's inputs (and the form's fields).
+
+    Raises :class:`Unscored` when a referenced input is empty and
+    :class:`InputError` when one is not a number or the expression fails (e.g.
+    division by zero) — the engine turns both into messages naming the leaf.
+    """
+    if source.constant is not None:
+        return source.constant
+    if source.name is not None:
+        return _variable(source.name, scope)
+    variables = {name: _variable(name, scope) for name in source.names}
+    try:
+        value = source.expression.evaluate(variables)
+    except (ExpressionError, ArithmeticError) as error:
+        raise InputError("expression", "evaluation_failed", source=source.text,
+                         error=getattr(error, "message", None) or str(error)) from None
+    if isinstance(value, bool) or not isinstance(value, Decimal):
+        raise InputError("expression", "not_numeric_result", source=source.text, value=value)
+    return value
+
+
+def _condition_variable(name: str, scope: Mapping[str, Any]) -> Any:
+    raw = scope.get(name)
+    if is_blank(raw):
+        raise Unscored(name)
+    if isinstance(raw, bool):
+        return raw
+    number = to_decimal(raw)
+    return number if number is not None else raw
+
+
+def evaluate_condition(source: Source, scope: Mapping[str, Any]) -> bool:
+    """The truth of a yes/no source (``all_or_nothing``'s ``condition``).
+
+    A bare name reads a yes/no input (``true``, ``"是"``, ``1``); an expression may
+    compare numbers or strings (``reported >= required``).
+    """
+    if source.constant is not None:
+        return source.constant != 0
+    if source.name is not None:
+        raw = _condition_variable(source.name, scope)
+        flag = to_bool(raw)
+        if flag is None:
+            raise InputError(source.name, "not_yes_no", name=source.name, value=raw)
+        return flag
+    variables = {name: _condition_variable(name, scope) for name in source.names}
+    try:
+        return bool(source.expression.evaluate(variables))
+    except (ExpressionError, ArithmeticError, TypeError) as error:
+        raise InputError("condition", "evaluation_failed", source=source.text,
+                         error=getattr(error, "message", None) or str(error)) from None
