@@ -79,10 +79,12 @@ def _register_blueprints(app: Flask) -> None:
     from core.auth.views import bp as auth_bp
     from core.projects.views import bp as projects_bp
     from core.review.views import bp as review_bp
+    from core.selfeval.views import bp as selfeval_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(selfeval_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -20,12 +20,16 @@ from core.models import AuditEvent, Project, Submission
 from core.webforms.builder import attach_problems, data_from_form, form_from_data, new_row_id
 from core.webforms.layout import indicator_layout
 from core.workflow import service
-from core.workflow.checks import check
+from core.workflow.checks import check, visible_problems
 from core.workflow.transitions import EDITABLE_STATES, STATE_LABELS, TRANSITIONS, TransitionRefused
 
 bp = Blueprint("projects", __name__)
 
-FORM_KINDS = ("goal",)
+# Forms a project goes through, in order. Kinds with their own blueprint (the
+# self-evaluation) share the URL scheme /projects/<id>/forms/<kind>.
+FORM_KINDS = ("goal", "self_evaluation")
+KIND_LABELS = {"goal": {"zh": "绩效目标表", "en": "Goal form"},
+               "self_evaluation": {"zh": "绩效自评表", "en": "Self-evaluation"}}
 
 
 class ProjectForm(FlaskForm):
@@ -103,13 +107,13 @@ def detail(project_id: int):
                                  AuditEvent.object_id.in_(submission_ids or [-1]))
         .order_by(AuditEvent.id.desc())
     ).all()
-    return render_template("projects/detail.html", project=project, kinds=FORM_KINDS,
+    return render_template("projects/detail.html", project=project, kinds=FORM_KINDS, kind_labels=KIND_LABELS,
                            state_labels=STATE_LABELS, history=history,
                            can_file=access.can_file_for(current_user, project.organization_id))
 
 
 def _submission(project: Project, kind: str, create: bool) -> Submission | None:
-    if kind not in FORM_KINDS:
+    if kind != "goal":  # other kinds are served by their own blueprints
         abort(404)
     submission = project.submission(kind)
     if submission is None and create:
@@ -203,12 +207,13 @@ def _render_edit(project, submission, form, data, refused: TransitionRefused | N
     if not form.lock_version.data:
         form.lock_version.data = str(submission.lock_version)
     result = check(submission, data)
-    loose = attach_problems(form, data, result.problems)
+    problems = result.problems if refused else visible_problems(submission, result.problems)
+    loose = attach_problems(form, data, problems)
     layout = indicator_layout(raw, list(form.rows.entries) if "rows" in form else [])
     return render_template(
         "forms/edit.html", project=project, submission=submission, form=form, raw=raw,
         layout=layout, loose_problems=loose, findings=result.findings,
-        problem_count=len(result.problems), review=submission.last_review,
+        problem_count=len(problems), review=submission.last_review,
         state_label=STATE_LABELS[submission.state], refused=refused,
         computed=result.data.get("computed", {}))
 

@@ -67,6 +67,9 @@ def decide(submission_id: int):
             return redirect(url_for("review.decide", submission_id=submission.id))
         flash(_("已审核通过") if decision == "approve" else _("已退回修改"), "success")
         return redirect(url_for("review.queue"))
+    if submission.kind == "self_evaluation":
+        from core.selfeval.views import review_page
+        return review_page(submission)
     raw = submission.definition.body
     return render_template(
         "review/decide.html", submission=submission, project=submission.project, raw=raw,

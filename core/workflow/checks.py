@@ -70,3 +70,20 @@ def check(submission: Submission, data: dict) -> CheckResult:
 def findings_to_json(findings) -> list[dict]:
     return [{"rule": f.rule, "path": f.path, "row_id": f.row_id, "message": f.message,
              "severity": f.severity} for f in findings]
+
+
+def visible_problems(submission, problems) -> list:
+    """Problems to show on the edit page.
+
+    A draft nobody has saved yet is all "required" errors; shouting them at a
+    filer who has not typed anything helps no one, so they wait for the first save.
+    """
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.models import AuditEvent
+
+    saved = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.object_type == "submission", AuditEvent.object_id == submission.id,
+        AuditEvent.action == "submission.save"))
+    return list(problems) if saved else [p for p in problems if p.code != "required"]

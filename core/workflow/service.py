@@ -111,7 +111,9 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
         submission.findings = findings_to_json(result.findings)
         if not result.ok_to_submit:
             raise TransitionRefused("表单有错误，不能提交，请按提示修改", result.problems, result.blocking_findings)
-        submission.data = result.data
+        # Normalised fields replace what was typed; parts the definition validator
+        # does not know (a self-evaluation's scores and scoring tree) are kept.
+        submission.data = {**submission.data, **result.data}
         previous = submission.revisions[-1].data if submission.revisions else None
         detail["changes"] = diff_data(previous, submission.data)
         _revision(submission, "submitted", actor)

@@ -1,0 +1,96 @@
+"""Scoring a self-evaluation submission with the engine, the plugins' rule types and hooks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.plugins import hook
+from core.scoring import bind_hooks, build_registry, load_scoring, score
+from core.scoring.engine import ScoreResult
+from core.scoring.tree import Node, ScoringTree
+
+# Generic input names the engine's rule types read, as the filer sees them.
+INPUT_LABELS = {
+    "actual": {"zh": "实际完成值", "en": "Actual"},
+    "target": {"zh": "目标值", "en": "Target"},
+    "count": {"zh": "发生次数", "en": "Occurrences"},
+    "score": {"zh": "得分", "en": "Score"},
+    "met": {"zh": "是否达到", "en": "Met"},
+    "value": {"zh": "数值", "en": "Value"},
+    "done": {"zh": "已完成数", "en": "Done"},
+    "required": {"zh": "应完成数", "en": "Required"},
+    "not_done": {"zh": "未完成数", "en": "Not done"},
+}
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input a leaf needs from the filer: what to ask and with which widget."""
+
+    key: str
+    kind: str  # number, text, checklist, tier, yes_no
+    label: dict
+    options: tuple = field(default_factory=tuple)  # (id, label) for checklist and tier
+
+
+def registry():
+    """The engine's rule types plus every plugin's ``register_scoring_rules``."""
+    return build_registry(hook().register_scoring_rules())
+
+
+def scoring_of(submission) -> dict:
+    """The scoring section this submission is scored with (instantiated when it was created).
+
+    The jurisdiction's grade bands apply unless the definition sets its own.
+    """
+    scoring = dict(submission.data.get("scoring") or submission.definition.body.get("scoring") or {})
+    bands = (submission.project.organization.jurisdiction.settings or {}).get("grade_bands")
+    if bands and "grades" not in scoring:
+        scoring["grades"] = bands
+    return scoring
+
+
+def load_tree(submission) -> ScoringTree:
+    return load_scoring(scoring_of(submission), registry())
+
+
+def score_submission(submission, data: dict | None = None, tree: ScoringTree | None = None) -> ScoreResult:
+    """Score ``data`` (default: the stored data) of a self-evaluation submission."""
+    data = submission.data if data is None else data
+    jurisdiction = submission.project.organization.jurisdiction
+    return score(tree or load_tree(submission), data.get("scores") or {}, fields=data.get("fields") or {},
+                 hooks=bind_hooks(hook(), jurisdiction=jurisdiction))
+
+
+def _source_names(leaf: Node) -> list[str]:
+    names: list[str] = []
+    for source in (*leaf.rule.sources.values(), *leaf.rule.conditions.values()):
+        names.extend(n for n in source.names if n not in names)
+    return names
+
+
+def input_specs(leaf: Node, field_ids: set[str]) -> list[InputSpec]:
+    """What the filer types for ``leaf``; numbers taken from the form's fields are not asked again."""
+    rule = leaf.rule
+    own_labels = rule.params.get("input_labels") or {}
+
+    def named(key: str) -> dict:
+        return own_labels.get(key) or INPUT_LABELS.get(key) or {"zh": key}
+
+    if rule.type == "indicator":
+        return [InputSpec("actual", "text", named("actual"))]
+    if rule.type == "checklist":
+        items = tuple((item["id"], item.get("label") or {"zh": item["id"]}) for item in rule.params["items"])
+        return [InputSpec("checked", "checklist", {"zh": "符合的项目", "en": "Items met"}, items)]
+    if rule.type == "qualitative":
+        tiers = tuple((tier.id, tier.label) for tier in rule.prepared.values())
+        return [InputSpec("tier", "tier", {"zh": "达成档次", "en": "Tier"}, tiers)]
+    if rule.type == "manual":
+        return [InputSpec("score", "number", named("score"))]
+    if rule.type in ("per_occurrence", "counted") and "items" not in rule.params:
+        return [InputSpec("count", "number", named("count"))]
+    if rule.type == "counted":
+        return [InputSpec(f"counts.{item['id']}", "number", item.get("label") or {"zh": item["id"]})
+                for item in rule.params["items"]]
+    kinds = {name: "yes_no" for source in rule.conditions.values() for name in source.names}
+    return [InputSpec(name, kinds.get(name, "number"), named(name))
+            for name in _source_names(leaf) if name not in field_ids]

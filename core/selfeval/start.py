@@ -1,0 +1,49 @@
+"""Creating a project's self-evaluation from its approved goal form."""
+from __future__ import annotations
+
+from core.extensions import db
+from core.models import SubmissionRevision
+from core.scoring import instantiate_from_goal
+from core.workflow import service
+from core.workflow.transitions import TransitionRefused
+
+KIND = "self_evaluation"
+
+
+def start_self_evaluation(project, actor):
+    """The project's self-evaluation, created on first use.
+
+    Its scoring tree is instantiated from the *approved* goal revision (one scored
+    leaf per goal indicator, carrying its target) and stored with the submission,
+    so a later adjustment of the goal does not move a self-evaluation under way.
+    """
+    existing = project.submission(KIND)
+    if existing is not None:
+        return existing
+    goal = project.submission("goal")
+    approved = goal.approved_revision if goal is not None else None
+    if approved is None:
+        raise TransitionRefused("绩效目标表批复后才能填写自评表")
+    submission = service.start_submission(project, KIND, actor)
+    scoring = submission.definition.body.get("scoring") or {}
+    instantiated = instantiate_from_goal(scoring, approved.definition.body, approved.data)
+    scores = {}
+    for node in _walk(instantiated.get("nodes", [])):
+        if node.get("goal_row"):
+            row = next((r for r in approved.data.get("indicators", []) if r.get("id") == node["goal_row"]), {})
+            scores[node["id"]] = {"target": row.get("target", "")}
+    submission.data = {**submission.data, "scores": scores, "scoring": instantiated,
+                       "goal_revision_id": approved.id}
+    db.session.flush()
+    return submission
+
+
+def _walk(nodes):
+    for node in nodes:
+        yield node
+        yield from _walk(node.get("children") or [])
+
+
+def goal_revision(submission) -> SubmissionRevision | None:
+    revision_id = submission.data.get("goal_revision_id")
+    return db.session.get(SubmissionRevision, revision_id) if revision_id else None
