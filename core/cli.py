@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from core.extensions import db
 
@@ -16,9 +16,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(definitions)
     app.cli.add_command(packs)
+    app.cli.add_command(score_command)
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or migrate the schema, then store the built-in jurisdiction packs."""
     from flask_migrate import upgrade
@@ -34,6 +36,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Add demo organizations, users (one per role) and the seeds' real projects."""
     from demo import DEMO_PASSWORD, DEMO_USERS
@@ -81,3 +84,43 @@ def packs_sync() -> None:
     lines = sync_builtin_packs(plugin_manager())
     db.session.commit()
     click.echo("\n".join(lines) or "all packs up to date")
+
+
+@click.command("score")
+@with_appcontext
+@click.option("--definition", "definition_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A definition file with a `scoring` section (e.g. form_definitions/futian/self_evaluation.json).")
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON: {"fields": {...}, "scores": {leaf_id: {...}}} (docs/scoring.md, "Scoring from the command line").')
+def score_command(definition_path: Path, data_path: Path) -> None:
+    """Score filled data against a definition; print every leaf, the totals and the grade as JSON."""
+    import json
+
+    from core.definitions.errors import DefinitionInvalid
+    from core.definitions.loader import load_definition
+    from core.plugins import hook
+    from core.scoring import bind_hooks, build_registry, load_scoring, score
+
+    try:
+        definition = load_definition(definition_path)
+        if not definition.raw.get("scoring"):
+            raise click.ClickException(f"{definition_path}: the definition has no `scoring` section")
+        tree = load_scoring(definition.raw["scoring"], build_registry(hook().register_scoring_rules()))
+    except DefinitionInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"{definition_path}: {problem.path}: {problem.message}", err=True)
+        sys.exit(1)
+    try:
+        data = json.loads(data_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        click.echo(f"{data_path}: not valid JSON: {error}", err=True)
+        sys.exit(1)
+    if not isinstance(data, dict) or not isinstance(data.get("scores", {}), dict):
+        click.echo(f'{data_path}: expected {{"fields": {{…}}, "scores": {{leaf_id: {{…}}}}}}', err=True)
+        sys.exit(1)
+    result = score(tree, data.get("scores") or {}, fields=data.get("fields") or {}, hooks=bind_hooks(hook(), jurisdiction=None))
+    click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(f"{data_path}: {problem.path}: {problem.message}", err=True)
+        sys.exit(1)
