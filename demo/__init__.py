@@ -100,6 +100,29 @@ def _load_projects(filename: str, jurisdictions, users, submit: bool, approve_by
     return lines
 
 
+def _futian_self_evaluation(users) -> list[str]:
+    """Futian's 2022 self-evaluation with the scores the report published (total 95.0)."""
+    from core.selfeval.scoring import score_submission
+    from core.selfeval.start import start_self_evaluation
+
+    project = db.session.scalar(select(Project).where(Project.name == "区退休职工管理", Project.year == 2022))
+    if project is None or project.submission("self_evaluation") is not None:
+        return []
+    filer = users["futian_filer"]
+    submission = start_self_evaluation(project, filer)
+    example = json.loads((HERE.parent / "docs/examples/futian_2022_scores.json").read_text(encoding="utf-8"))
+    data = {**submission.data, "fields": {**submission.data["fields"], **example["fields"],
+                                          "competent_department": "深圳市福田区总工会",
+                                          "problems": "绩效目标设置不够细化量化；满意度调查未针对本项目，有效问卷仅 19 份。",
+                                          "recommendations": "细化量化绩效目标；开展针对本项目的满意度调查。"},
+            "scores": {**submission.data["scores"], **example["scores"]}}
+    service.save_draft(submission, data, filer, None)
+    service.apply_transition(submission, "submit", filer)
+    result = score_submission(submission)
+    return [f"futian: 区退休职工管理 self-evaluation — submitted, total {result.as_dict()['total']} "
+            f"{result.grade['zh']}"]
+
+
 def seed_demo() -> list[str]:
     """Create the demo organizations, users and projects (idempotent)."""
     jurisdictions = {j.code: j for j in db.session.scalars(select(Jurisdiction))}
@@ -109,5 +132,6 @@ def seed_demo() -> list[str]:
     users = {u[0]: _user(*u, jurisdictions=jurisdictions) for u in DEMO_USERS}
     lines = _load_projects("boye_2023.json", jurisdictions, users, submit=True)
     lines += _load_projects("futian_2022.json", jurisdictions, users, submit=True, approve_by="futian_reviewer")
+    lines += _futian_self_evaluation(users)
     db.session.commit()
     return lines
