@@ -90,6 +90,7 @@ def test_core_knows_no_jurisdiction_by_name():
 def test_register_jurisdictions_from_a_new_plugin(app, register_plugin, tmp_path):
     pack_dir = tmp_path / "xinhe"
     shutil.copytree(builtin_pack_dir("boye"), pack_dir)
+    shutil.copytree(builtin_pack_dir("_default"), tmp_path / "_default")
     doc = json.loads((pack_dir / "pack.json").read_text(encoding="utf-8"))
     doc.update({"code": "xinhe", "name": {"zh": "新河县总工会", "en": "Xinhe County"}})
     (pack_dir / "pack.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
@@ -113,6 +114,7 @@ def test_register_jurisdictions_from_a_new_plugin(app, register_plugin, tmp_path
 def test_changed_builtin_form_becomes_a_new_version_and_old_one_stays(app, register_plugin, tmp_path):
     pack_dir = tmp_path / "boye"
     shutil.copytree(builtin_pack_dir("boye"), pack_dir)
+    shutil.copytree(builtin_pack_dir("_default"), tmp_path / "_default")
     goal = json.loads((pack_dir / "goal.json").read_text(encoding="utf-8"))
     goal["title"]["zh"] = "项目支出绩效目标表（修订）"
     (pack_dir / "goal.json").write_text(json.dumps(goal, ensure_ascii=False), encoding="utf-8")
