@@ -114,6 +114,7 @@ def _field_at(form, rows_by_index, path: str):
             entry = rows_by_index[int(head[len("indicators["):-1])]
         except (ValueError, KeyError):
             return None
-        column = rest if rest in entry.form else "name"
+        # Hidden columns (the row's categories) show their problems on the visible name.
+        column = rest if rest in entry.form and rest not in ("id", "level1", "level2") else "name"
         return entry.form[column]
     return None

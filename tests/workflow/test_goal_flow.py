@@ -304,3 +304,24 @@ def test_project_budget_must_be_a_non_negative_number(app, client, boye, budget,
         "csrf_token": token, "organization_id": boye["org_a"], "name": "坏预算", "year": "2023",
         "budget": budget})
     assert message in response.get_data(as_text=True)
+
+
+def test_crafted_category_and_unparseable_target_are_refused_with_row_messages(app, client, boye):
+    login(client, "filer_a")
+    project_id = create_project(client, boye["org_a"])
+    url = fill_project_3(client, project_id)
+    values = form_fields(client.get(url).get_data(as_text=True))
+    # A level-2 category from another level-1 (crafted: the page offers no such button)…
+    values["rows-0-level2"] = "ecological"
+    # …and a target with a comparator but no number.
+    values["rows-1-target"] = "≥abc%"
+    values["action"] = "submit"
+    response = client.post(url, data=values)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "不属于" in html
+    assert "≥abc%" in html
+    with app.app_context():
+        sub = submission_of(project_id)
+        assert sub.state == "draft"
+        assert sub.data["indicators"][1]["target"] == "≥abc%"  # kept as typed, to be fixed
