@@ -89,9 +89,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from core.audit import action_label
-    from core.i18n import current_lang, label
+    from core.i18n import current_lang, label, localtime
     from core.webforms.builder import row_columns
 
+    app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals.update(label=label, current_lang=current_lang, action_label=action_label,
                                  row_columns=row_columns)
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}

@@ -1,7 +1,6 @@
 """Tests for the safe expression language (core/definitions/expressions.py)."""
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -211,13 +210,11 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("source", "cause"), HOSTILE, ids=[s[:30] for s, _ in HOSTILE])
-def test_hostile_input_is_rejected_quickly(source, cause):
-    start = time.perf_counter()
+def test_hostile_input_is_rejected(source, cause):
+    # How fast the rejection is, is measured in bench/bench_parsers.py, not asserted here.
     with pytest.raises(ExpressionError) as info:
         evaluate(source, {"x": 1, "y": 2})
-    elapsed = time.perf_counter() - start
     assert cause in info.value.message
-    assert elapsed < 0.1  # a safety bound, not a benchmark
 
 
 @pytest.mark.parametrize("source", ["10**100", "2**65", "x.y", "open('x')", "f'{x}'", "1" * 31])

@@ -1,7 +1,6 @@
 """Tests for core.definitions.targets: every target string of DOMAIN.md §2 and the seeds."""
 from __future__ import annotations
 
-import time
 from decimal import Decimal as D
 
 import pytest
@@ -299,21 +298,19 @@ def test_describe(text, zh, en):
 
 # ---- hostile input -------------------------------------------------------------
 
-def _timed(function, *args):
-    start = time.perf_counter()
+def _outcome(function, *args):
+    """What a call did: returned a value or raised the parser's own error — nothing else."""
     try:
-        function(*args)
-    except TargetParseError:
-        pass
-    return time.perf_counter() - start
+        return function(*args)
+    except TargetParseError as error:
+        return error
 
 
-def test_ten_thousand_characters_rejected_fast():
+def test_ten_thousand_characters_rejected_at_the_length_limit():
+    # Timing of pathological inputs is measured in bench/bench_parsers.py.
     text = "≥" + "9" * 9999
-    start = time.perf_counter()
     with pytest.raises(TargetParseError) as caught:
         parse_target(text)
-    assert time.perf_counter() - start < 0.05
     assert caught.value.position == 200
 
 
@@ -321,9 +318,10 @@ def test_ten_thousand_characters_rejected_fast():
     "9" * 200, "一" * 200, "十" * 200, "8月" * 100, "按月" * 100, "≥" + "9," * 99,
     "人" * 200, "1 " * 100, "-" * 200, "元/" * 100, "≥1" + "人" * 198, "及" * 200,
 ])
-def test_pathological_inputs_are_bounded(text):
-    assert _timed(parse_target, text) < 0.05
-    assert _timed(parse_actual, text) < 0.05
+def test_pathological_inputs_are_handled(text):
+    assert isinstance(_outcome(parse_target, text), (Target, TargetParseError))
+    outcome = _outcome(parse_actual, text)
+    assert outcome is None or isinstance(outcome, (D, TargetParseError))
 
 
 def test_non_string_is_an_error():
