@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from core import database  # noqa: F401  (installs the SQLite pragmas listener)
     from core import models  # noqa: F401  (models must be imported before migrate)
+    from survey import models as survey_models  # noqa: F401  (survey tables, same metadata)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
@@ -85,6 +86,37 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(selfeval_bp)
+
+    from core.reports.views import bp as reports_bp  # PDF / XLSX downloads and the XLSX import
+
+    app.register_blueprint(reports_bp)
+
+    from core.api import account_bp, bp as api_bp  # the JSON API (CSRF-exempt: bearer tokens)
+    from core.disclosure import admin_bp as disclosure_admin_bp, bp as disclosure_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(disclosure_bp)
+    app.register_blueprint(disclosure_admin_bp)
+
+    from survey.owner import bp as survey_owner_bp  # satisfaction surveys: the owner's pages
+    from survey.public import bp as survey_public_bp  # the public questionnaire at /s/<slug>
+
+    app.register_blueprint(survey_owner_bp)
+    app.register_blueprint(survey_public_bp)
+
+    # 双监控 and suspension of funds, rectification, assessment of subordinate bodies, dashboards
+    from core.assessment.views import bp as assessment_bp
+    from core.dashboard.views import bp as dashboard_bp
+    from core.monitoring.views import bp as monitoring_bp
+    from core.rectification.views import bp as rectification_bp
+
+    for blueprint in (monitoring_bp, rectification_bp, assessment_bp, dashboard_bp):
+        app.register_blueprint(blueprint)
+
+    from core.admin import bp as admin_bp  # low-code administration: jurisdictions, forms, packs, people
+
+    app.register_blueprint(admin_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -17,6 +17,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(definitions)
     app.cli.add_command(packs)
     app.cli.add_command(score_command)
+    from core.backup import backup_command, restore_command  # backup and restore (core/backup.py)
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("init-db")
@@ -76,14 +80,83 @@ packs = AppGroup("packs", help="Jurisdiction packs.")
 
 
 @packs.command("sync")
-def packs_sync() -> None:
-    """Store the packs of the installed plugins (a changed form becomes a new version)."""
+@click.option("--force", is_flag=True, help="Apply changed files even where an admin changed the same setting or form.")
+def packs_sync(force: bool = False) -> None:
+    """Store the packs of the installed plugins (a changed form becomes a new version).
+
+    What an admin changed in the browser is kept unless the file changed since the
+    last sync and --force is given (docs/packs.md, "Built-in packs and admin edits").
+    """
     from core.jurisdictions import sync_builtin_packs
     from core.plugins import plugin_manager
 
-    lines = sync_builtin_packs(plugin_manager())
+    lines = sync_builtin_packs(plugin_manager(), force=force)
     db.session.commit()
     click.echo("\n".join(lines) or "all packs up to date")
+
+
+@packs.command("export")
+@click.argument("code")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file (default: standard output).")
+def packs_export(code: str, output: Path | None) -> None:
+    """Write jurisdiction CODE as one pack file (settings and newest published forms)."""
+    import json
+
+    from core.admin.service import by_code, export_doc
+
+    jurisdiction = by_code(code)
+    if jurisdiction is None:
+        click.echo(f"no jurisdiction with code {code!r}", err=True)
+        sys.exit(1)
+    text = json.dumps(export_doc(jurisdiction), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{code}: written to {output}", err=True)
+
+
+@packs.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Validate only; write nothing.")
+def packs_import(file: Path, check_only: bool) -> None:
+    """Import a pack file: validated completely first, then stored in one transaction.
+
+    A new code creates the jurisdiction; an existing one gets its changed forms as new
+    published versions. Files over 10 MB are refused. Exit 1 with one line per problem.
+    """
+    from core.admin.service import MAX_PACK_BYTES, AdminRefused, check_import, import_pack, read_pack_bytes
+
+    size = file.stat().st_size
+    if size > MAX_PACK_BYTES:
+        click.echo(f"{file}: file too large ({size / 1024 / 1024:.1f} MB; the limit is "
+                   f"{MAX_PACK_BYTES // 1024 // 1024} MB): nothing imported", err=True)
+        sys.exit(1)
+    with file.open("rb") as handle:
+        doc, problems = read_pack_bytes(handle.read(MAX_PACK_BYTES + 1), str(file))
+    if not problems:
+        if check_only:
+            _pack, problems = check_import(doc)
+        else:
+            try:
+                jurisdiction, published, created = import_pack(doc)
+                db.session.commit()
+            except AdminRefused as refused:
+                db.session.rollback()
+                problems = refused.problems
+    if problems:
+        for item in problems:
+            click.echo(f"{file}: {item.path}: {item.message}" if item.path and item.path != str(file)
+                       else f"{file}: {item.message}", err=True)
+        click.echo(f"{len(problems)} problem(s): nothing imported", err=True)
+        sys.exit(1)
+    if check_only:
+        click.echo(f"{file}: valid")
+        return
+    click.echo(f"{jurisdiction.code}: {'created' if created else 'updated'}")
+    for row in published:
+        click.echo(f"{jurisdiction.code}: {row.kind} v{row.version} published")
 
 
 @click.command("score")

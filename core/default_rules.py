@@ -30,3 +30,28 @@ def grade(total, bands, jurisdiction):
         if Decimal(total) >= Decimal(str(band["min"])):
             return band["label"]
     return None
+
+
+@hookimpl(trylast=True)
+def satisfaction_index(survey, definition, answers_summary):
+    """Weights from the definition; index = weighted mean of the item scores (DOMAIN.md §8)."""
+    weights = answers_summary.definition_weights()
+    return {"index": answers_summary.weighted_index(weights), "weights": weights}
+
+
+@hookimpl
+def validate_submission(definition, data, project, jurisdiction):
+    """The ex-ante gate: where the pack sets ``workflow.require_ex_ante``, a goal form
+    needs an approved ex-ante assessment (Changzhi §14, Chongqing 四（一）)."""
+    from core.i18n import current_lang
+    from core.workflow.ex_ante import ex_ante_problems
+
+    return ex_ante_problems(definition, project, jurisdiction, current_lang())
+
+
+@hookimpl
+def monitoring_alerts(project, round, lights):
+    """Key projects behind schedule and over-performing (blue) indicators."""
+    from core.monitoring.alerts import default_alerts
+
+    return default_alerts(round, lights)

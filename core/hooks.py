@@ -143,3 +143,65 @@ def grade(total, bands, jurisdiction):
     :param jurisdiction: the :class:`core.models.Jurisdiction` or ``None``.
     :return: a label dict ``{"zh": …, "en": …}``, or ``None`` for no opinion.
     """
+
+
+# -------------------------------------------------------------- surveys ----------
+
+@hookspec(firstresult=True)
+def satisfaction_index(survey, definition, answers_summary):
+    """Compute a survey's satisfaction index (服务对象满意度) from its item scores.
+
+    Called whenever a survey's results are computed (results page, exports, the
+    self-evaluation's satisfaction actual), after the valid responses have been
+    aggregated in SQL. The default implementation (``core.default_rules``,
+    ``trylast``) takes each item's weight from the definition (a matrix row's
+    ``weight``, else its question's ``weight``, else 1) and returns the weighted
+    mean of the item scores. A jurisdiction overrides it to weigh items its own
+    way, e.g. "the overall question counts half". Stops at the first non-``None``
+    result. The 95% interval is then computed with the weights returned here.
+
+    :param survey: the :class:`survey.models.Survey` (``survey.project`` gives the
+        project and its jurisdiction).
+    :param definition: the survey's questionnaire as a
+        :class:`core.definitions.model.FormDefinition`.
+    :param answers_summary: a :class:`survey.index.AnswersSummary`: ``valid`` (the
+        number of valid responses) and ``items``, one :class:`survey.index.ItemSummary`
+        per scored item with ``key`` (``"overall"`` or ``"payment.timely"``),
+        ``question_id``, ``item_id``, ``weight`` (the definition's), ``count`` and
+        ``mean`` (0–100, ``Decimal``). Its ``weighted_index(weights)`` computes
+        ``Σ w·mean / Σ w`` over answered items.
+    :return: ``{"index": Decimal or None, "weights": {item key: Decimal}}`` — the
+        index on 0–100 and the weights used (items missing from ``weights`` weigh
+        0) — or ``None`` for no opinion.
+    """
+
+
+# ----------------------------------------------------------- monitoring ----------
+
+@hookspec
+def monitoring_alerts(project, round, lights):
+    """Return extra alert messages for one project at one monitoring round (双监控).
+
+    Called every time a monitoring report is saved or submitted, after its lights
+    were computed (``core.monitoring.lights.evaluate``); the messages are stored with
+    the report. Every plugin contributes: the messages of all plugins are shown
+    together on the report and listed in finance's monitoring table. The default plugin
+    (``core.default_rules``) adds the key-project alert of the definition's
+    ``monitoring.key_projects`` (a large project executing below the rate) and one
+    alert per blue (over-performing) indicator. A jurisdiction adds its own rules,
+    e.g. "satisfaction below 90% at any round".
+
+    :param project: the :class:`core.models.Project` (``project.jurisdiction`` gives
+        its jurisdiction; ``project.multi_year``/``end_year`` for multi-year projects).
+    :param round: the :class:`core.monitoring.settings.Round`: ``id``, ``month`` (the
+        round covers January to the end of that month), ``label``, ``year`` and
+        ``settings`` (the definition's :class:`~core.monitoring.settings.MonitoringSettings`:
+        bands, ``key_projects``…).
+    :param lights: the :class:`core.monitoring.lights.ProjectLights`: ``light`` (the
+        project's worst light, ``None`` while incomplete), ``budget`` (``execution_rate``,
+        ``planned_rate``, ``value``, ``light``) and ``indicators`` (one
+        :class:`~core.monitoring.lights.IndicatorLight` per goal row: ``name``,
+        ``target``, ``actual``, ``value``, ``light``).
+    :return: a list of messages, each a string or a label dict ``{"zh": …, "en": …}``
+        (empty or ``None`` for none). Alerts inform; they never block a submission.
+    """

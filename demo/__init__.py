@@ -133,5 +133,8 @@ def seed_demo() -> list[str]:
     lines = _load_projects("boye_2023.json", jurisdictions, users, submit=True)
     lines += _load_projects("futian_2022.json", jurisdictions, users, submit=True, approve_by="futian_reviewer")
     lines += _futian_self_evaluation(users)
+    from demo.monitoring import seed_monitoring_demo  # 双监控 and the county unions' assessment
+
+    lines += seed_monitoring_demo(users, DEMO_PASSWORD)
     db.session.commit()
     return lines

@@ -69,6 +69,18 @@ def can_review(user: User, submission: Submission) -> bool:
     return submission.project.organization.jurisdiction_id in jurisdiction_scope(user, Role.REVIEWER)
 
 
+def visible_jurisdiction_ids(user: User) -> set[int]:
+    """Jurisdictions whose published forms ``user`` may read: where the user holds any
+    role (with descendants), and those of the user's organizations."""
+    every_role = tuple(Role)
+    ids = jurisdiction_scope(user, *every_role)
+    organizations = organization_scope(user, *every_role)
+    if organizations:
+        ids |= set(db.session.scalars(
+            select(Organization.jurisdiction_id).where(Organization.id.in_(organizations))))
+    return ids
+
+
 def filer_organizations(user: User) -> list[Organization]:
     ids = organization_scope(user, Role.FILER)
     if not ids:
@@ -88,3 +100,48 @@ def submission_or_404(user: User, submission_id: int) -> Submission:
     if submission is None or not can_view_project(user, submission.project):
         abort(404)
     return submission
+
+
+# --- monitoring, rectification, assessment of subordinate bodies ------------------------------
+
+def can_supervise(user: User, project: Project) -> bool:
+    """Finance (reviewer) of the project's jurisdiction or above: monitoring oversight,
+    suspending funds, feedback letters."""
+    return project.organization.jurisdiction_id in jurisdiction_scope(user, Role.REVIEWER)
+
+
+def can_oversee(user: User) -> bool:
+    """May open the overview pages (monitoring table, dashboards): reviewers, leaders, admins."""
+    return bool(jurisdiction_scope(user, Role.REVIEWER, Role.LEADER, Role.ADMIN)
+                or organization_scope(user, Role.LEADER))
+
+
+def assessor_jurisdictions(user: User) -> set[int]:
+    """Jurisdictions whose reviewer ``user`` is directly (a city union's finance): they
+    assess their child jurisdictions' work."""
+    return {m.jurisdiction_id for m in user.memberships
+            if m.role == Role.REVIEWER.value and m.jurisdiction_id is not None}
+
+
+def can_assess(user: User, assessment) -> bool:
+    """The assessor's reviewer enters the assessed scores (评定分数)."""
+    return assessment.assessor_jurisdiction_id in jurisdiction_scope(user, Role.REVIEWER) \
+        and not can_self_assess(user, assessment)
+
+
+def can_self_assess(user: User, assessment) -> bool:
+    """The assessed body's own staff (a membership on that jurisdiction itself, or a filer
+    of one of its organizations) enter the self scores (自评分数)."""
+    target = assessment.jurisdiction_id
+    direct = any(m.jurisdiction_id == target and m.role in (Role.REVIEWER.value, Role.ADMIN.value)
+                 for m in user.memberships)
+    if direct:
+        return True
+    organizations = organization_scope(user, Role.FILER)
+    return bool(organizations) and bool(db.session.scalar(
+        select(Organization.id).where(Organization.id.in_(organizations), Organization.jurisdiction_id == target)))
+
+
+def can_view_assessment(user: User, assessment) -> bool:
+    return (assessment.jurisdiction_id in jurisdiction_scope(user, Role.REVIEWER, Role.LEADER, Role.ADMIN)
+            or can_self_assess(user, assessment))

@@ -17,7 +17,13 @@ from typing import Any, Mapping
 #: ``max_length`` when a definition does not say (docs/definitions.md).
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000, "signature": 200, "file": 400}
 NUMERIC_TYPES = frozenset({"integer", "decimal", "money", "percent"})
-CHOICE_TYPES = frozenset({"choice", "multi_choice", "rating"})
+CHOICE_TYPES = frozenset({"choice", "multi_choice", "rating", "matrix"})
+#: Field types whose answers count in a satisfaction index (rating, and each row of a matrix).
+SCORED_TYPES = frozenset({"rating", "matrix"})
+#: The common five-level satisfaction scale (DOMAIN.md §8): a rating or matrix choice
+#: whose ``value`` is "5" … "1" scores this unless the choice gives its own ``score``.
+DEFAULT_LEVEL_SCORES = {"5": Decimal(100), "4": Decimal(80), "3": Decimal(60),
+                        "2": Decimal(30), "1": Decimal(0)}
 TEXT_TYPES = frozenset({"text", "textarea"})
 
 #: The columns of a level-3 row when the definition does not list them: the goal
@@ -54,6 +60,23 @@ class Label:
 class Choice:
     value: str
     label: Label
+    score: Decimal | None = None  # satisfaction score 0–100 (surveys); see ``scored``
+
+    @property
+    def scored(self) -> Decimal | None:
+        """The choice's score: its own ``score``, else the default five-level scale
+        by value ("5" → 100 … "1" → 0), else None (e.g. 不了解: not counted)."""
+        return self.score if self.score is not None else DEFAULT_LEVEL_SCORES.get(self.value)
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One statement of a matrix field, answered with the field's choices."""
+
+    id: str
+    label: Label
+    weight: Decimal | None = None
+    help: Label | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,8 @@ class Field:
     help: Label | None = None
     placeholder: Label | None = None
     prefill: str | None = None  # e.g. "project.name": the workflow fills it in first
+    rows: tuple[MatrixRow, ...] = ()  # matrix: the statements
+    weight: Decimal | None = None  # rating/matrix: weight in a satisfaction index
 
     @property
     def effective_max_length(self) -> int | None:
@@ -275,7 +300,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _choices(docs: Any) -> tuple[Choice, ...]:
-    return tuple(Choice(c["value"], _label(c["label"])) for c in docs or ())
+    return tuple(Choice(c["value"], _label(c["label"]), _decimal(c.get("score"))) for c in docs or ())
 
 
 def _field(doc: Mapping) -> Field:
@@ -287,6 +312,9 @@ def _field(doc: Mapping) -> Field:
         visible_if=doc.get("visible_if"), required_if=doc.get("required_if"),
         help=_label(doc.get("help")), placeholder=_label(doc.get("placeholder")),
         prefill=doc.get("prefill"),
+        rows=tuple(MatrixRow(r["id"], _label(r["label"]), _decimal(r.get("weight")), _label(r.get("help")))
+                   for r in doc.get("rows", ())),
+        weight=_decimal(doc.get("weight")),
     )
 
 

@@ -48,6 +48,8 @@ class Pack:
     workflow: Mapping[str, Any]
     body: Label | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Public disclosure (信息公开): the years published, ``()`` when nothing is.
+    disclosure_years: tuple[int, ...] = ()
 
     def grade(self, score: Decimal | int | float) -> GradeBand | None:
         """The band a total score falls in (bands are ordered high to low)."""
@@ -122,6 +124,7 @@ def _build(doc: Mapping, forms: Mapping[str, Any]) -> Pack:
                           for b in raw.get("grade_bands", ())),
         workflow=MappingProxyType(dict(raw.get("workflow", {}))),
         raw=raw,
+        disclosure_years=tuple(sorted(set((raw.get("disclosure") or {}).get("years", ())))),
     )
 
 

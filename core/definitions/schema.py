@@ -24,7 +24,7 @@ from .errors import Problem
 from .messages import Msg
 
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "money", "percent", "date",
-               "choice", "multi_choice", "rating", "yes_no", "file", "signature")
+               "choice", "multi_choice", "rating", "yes_no", "file", "signature", "matrix")
 KINDS = ("goal", "monitoring", "self_evaluation", "assessment", "survey", "ex_ante")
 UNITS = ("元", "万元")
 ROLES = ("quantity", "quality", "timeliness", "cost", "effect", "economic", "social",
@@ -174,6 +174,16 @@ def a_label(**kwargs: Any) -> Nest:
 class ChoiceSchema(StrictSchema):
     value = Str(required=True, validate=NOT_EMPTY)
     label = a_label(required=True)
+    score = JsonNumber(validate=between(0, 100))  # a satisfaction level's score (surveys)
+
+
+class MatrixRowSchema(StrictSchema):
+    """One statement of a ``matrix`` field (rows × the field's choices)."""
+
+    id = Str(required=True, validate=an_id())
+    label = a_label(required=True)
+    weight = JsonNumber(validate=at_least(0))
+    help = a_label()
 
 
 class FieldSchema(StrictSchema):
@@ -191,6 +201,8 @@ class FieldSchema(StrictSchema):
     help = a_label()
     placeholder = a_label()
     prefill = Str(validate=one_of(PREFILL_SOURCES, "unknown_prefill"))
+    rows = Lst(Nest(MatrixRowSchema))  # matrix only
+    weight = JsonNumber(validate=at_least(0))  # rating and matrix: weight in a satisfaction index
 
 
 class SectionSchema(StrictSchema):
@@ -271,11 +283,18 @@ class DefinitionSchema(StrictSchema):
     milestones = Nest(MilestonesSchema)
     indicator_tree = Nest(IndicatorTreeSchema)
     scoring = Obj()
+    monitoring = Obj()  # rounds and light thresholds, checked in core/definitions/monitoring.py
 
 
 class GradeBandSchema(StrictSchema):
     min = JsonNumber(required=True, validate=between(0, 100))
     label = a_label(required=True)
+
+
+class DisclosureSchema(StrictSchema):
+    """Public disclosure (信息公开): the years whose approved goals and results are published."""
+
+    years = Lst(JsonInt(validate=between(2000, 2100)), required=True)
 
 
 class PackSchema(StrictSchema):
@@ -288,6 +307,7 @@ class PackSchema(StrictSchema):
     quality_rules = MapOf(Str(validate=an_id()), Str(validate=one_of(SEVERITIES, "bad_severity")))
     grade_bands = Lst(Nest(GradeBandSchema), validate=NOT_EMPTY)
     workflow = Obj()
+    disclosure = Nest(DisclosureSchema)
 
 
 # --- from marshmallow's error dict to Problems -----------------------------------------

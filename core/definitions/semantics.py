@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from .errors import Problem
 from .messages import problem
-from .model import CHOICE_TYPES, NUMERIC_TYPES
+from .model import CHOICE_TYPES, DEFAULT_LEVEL_SCORES, NUMERIC_TYPES, SCORED_TYPES
 from .schema import FIELD_TYPES
 
 Check = Callable[[Mapping[str, Any], str], list[Problem]]
@@ -25,6 +25,8 @@ APPLIES_TO = {
     "max_length": frozenset({"text", "textarea"}),
     "pattern": frozenset({"text"}),
     "choices": CHOICE_TYPES,
+    "rows": frozenset({"matrix"}),
+    "weight": SCORED_TYPES,
 }
 
 
@@ -260,11 +262,37 @@ def check_scoring(doc: Mapping, lang: str) -> list[Problem]:
         return []
 
 
+# --- matrix rows and satisfaction scales (surveys) ------------------------------------------
+
+def check_matrix_and_scales(doc: Mapping, lang: str) -> list[Problem]:
+    """A matrix has statements (``rows``) with unique ids; in a survey, every rating
+    and matrix has at least two scored choices (a ``score``, or a value "5"…"1")."""
+    problems = []
+    for path, item in iter_fields(doc):
+        field_type = _str(item.get("type"))
+        if field_type == "matrix":
+            rows = item.get("rows")
+            if not isinstance(rows, list) or not rows:
+                problems.append(problem(_sub(path, "rows"), "rows_missing", lang))
+            else:
+                problems += _duplicates(list(_items(item, "rows", _sub(path, "rows"))), lang)
+        choices = item.get("choices")
+        if doc.get("kind") == "survey" and field_type in SCORED_TYPES and isinstance(choices, list) and choices:
+            scored = [c for c in choices if isinstance(c, Mapping)
+                      and (_number(c.get("score")) is not None or c.get("value") in DEFAULT_LEVEL_SCORES)]
+            if len(scored) < 2:
+                problems.append(problem(_sub(path, "choices"), "scale_missing", lang))
+    return problems
+
+
 #: Every stage-3 check, in the order their problems are reported.
 CHECKS: tuple[Check, ...] = (check_unique_ids, check_field_options, check_expressions,
-                             check_milestones, check_indicator_tree, check_scoring)
+                             check_milestones, check_indicator_tree, check_scoring,
+                             check_matrix_and_scales)
 
 
 def semantic_problems(doc: Mapping[str, Any], lang: str = "zh") -> list[Problem]:
     """All stage-3 problems of a definition dict."""
-    return [p for check in CHECKS for p in check(doc, lang)]
+    from .monitoring import check_monitoring  # the monitoring block (双监控), kept in its own module
+
+    return [p for check in (*CHECKS, check_monitoring) for p in check(doc, lang)]

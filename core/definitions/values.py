@@ -159,6 +159,33 @@ def _date(field: Field, text: str, path: str, lang: str) -> Parsed:
     return Parsed(day.isoformat(), day.isoformat())
 
 
+def _matrix(field: Field, raw: Any, path: str, lang: str) -> Parsed:
+    """``{row_id: choice}`` → the same with choice values; a required matrix needs every row."""
+    if not isinstance(raw, dict):
+        return _fail(field, path, "matrix_not_object", lang)
+    rows = {row.id: row for row in field.rows}
+    answers: dict[str, str] = {}
+    for row_id, text in raw.items():
+        if row_id not in rows:
+            return _fail(field, path, "unknown_matrix_row", lang, raw, value=row_id)
+        text = clean(text) if isinstance(text, str) else ""
+        if not text:
+            continue
+        choice = find_choice(field.choices, text)
+        if choice is None:
+            return _fail(field, path, "not_a_choice", lang, raw, value=text,
+                         choices=choice_list(field.choices, lang))
+        answers[row_id] = choice.value
+    if not answers:
+        return EMPTY
+    missing = [row for row in field.rows if row.id not in answers]
+    if field.required and missing:
+        return _fail(field, path, "matrix_incomplete", lang, answers, count=len(missing),
+                     rows="、".join(row.label(lang) for row in missing))
+    ordered = {row.id: answers[row.id] for row in field.rows if row.id in answers}
+    return Parsed(ordered, Decimal(len(ordered)))
+
+
 _BY_TYPE = {
     "integer": _number, "decimal": _number, "money": _number, "percent": _number,
     "text": _text, "textarea": _text, "file": _text, "signature": _text,
@@ -177,6 +204,8 @@ def parse_value(field: Field, raw: Any, path: str, lang: str = "zh") -> Parsed:
         return EMPTY
     if isinstance(raw, list) and field.type == "multi_choice":
         return _multi_choice(field, raw, path, lang)
+    if field.type == "matrix":
+        return _matrix(field, raw, path, lang)
     if isinstance(raw, bool):
         raw = "yes" if raw else "no"
     elif isinstance(raw, (int, float, Decimal)):

@@ -31,6 +31,18 @@ FORM_KINDS = ("goal", "self_evaluation")
 KIND_LABELS = {"goal": {"zh": "绩效目标表", "en": "Goal form"},
                "self_evaluation": {"zh": "绩效自评表", "en": "Self-evaluation"}}
 
+# The ex-ante assessment (事前绩效评估) uses the generic form pages below, like the goal
+# form; it is listed only where the jurisdiction publishes an ex_ante form.
+GENERIC_KINDS = ("goal", "ex_ante")
+FORM_KINDS = ("ex_ante",) + FORM_KINDS
+KIND_LABELS["ex_ante"] = {"zh": "事前绩效评估表", "en": "Ex-ante assessment"}
+
+
+def available_kinds(project: Project) -> list[str]:
+    """FORM_KINDS without the ex-ante form where the project's jurisdiction has none."""
+    return [k for k in FORM_KINDS if k != "ex_ante" or project.submission(k) is not None
+            or service.latest_published(project.organization.jurisdiction_id, k) is not None]
+
 
 class ProjectForm(FlaskForm):
     organization_id = SelectField("填报部门", coerce=int)
@@ -107,13 +119,14 @@ def detail(project_id: int):
                                  AuditEvent.object_id.in_(submission_ids or [-1]))
         .order_by(AuditEvent.id.desc())
     ).all()
-    return render_template("projects/detail.html", project=project, kinds=FORM_KINDS, kind_labels=KIND_LABELS,
+    return render_template("projects/detail.html", project=project, kinds=available_kinds(project),
+                           kind_labels=KIND_LABELS,
                            state_labels=STATE_LABELS, history=history,
                            can_file=access.can_file_for(current_user, project.organization_id))
 
 
 def _submission(project: Project, kind: str, create: bool) -> Submission | None:
-    if kind != "goal":  # other kinds are served by their own blueprints
+    if kind not in GENERIC_KINDS:  # other kinds are served by their own blueprints
         abort(404)
     submission = project.submission(kind)
     if submission is None and create:
@@ -168,9 +181,11 @@ def form_post(project_id: int, kind: str):
         # The draft is committed before submitting, so a refused submission never
         # loses what was typed.
         service.save_draft(submission, data, current_user, lock_version)
+        db.session.flush()
+        saved_version = submission.lock_version  # submit exactly what was just saved
         db.session.commit()
         if action == "submit":
-            service.apply_transition(submission, "submit", current_user)
+            service.apply_transition(submission, "submit", current_user, lock_version=saved_version)
             db.session.commit()
     except TransitionRefused as refused:
         db.session.rollback()

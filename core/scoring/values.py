@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Mapping
 
 from core.definitions.expressions import Expression, ExpressionError, compile_expression
@@ -16,6 +16,10 @@ from core.definitions.expressions import Expression, ExpressionError, compile_ex
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+# display() rounds in its own context: values up to 10**50 keep every digit, whatever
+# the caller's context (the default keeps 28 digits, too few for 1e26 + cents).
+_DISPLAY_MAX_EXPONENT = 50
+_DISPLAY_CONTEXT = Context(prec=_DISPLAY_MAX_EXPONENT + 10)
 
 # A bare input name is looked up directly instead of going through the evaluator:
 # most rules read one input, and scoring thousands of forms should not pay for it.
@@ -32,13 +36,19 @@ def display(value: Decimal | None) -> Decimal | None:
     """Round a score for display: two decimals, ROUND_HALF_UP (11.875 → 11.88)."""
     if value is None:
         return None
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if not value.is_finite() or value.adjusted() >= _DISPLAY_MAX_EXPONENT:
+        # A mistyped final such as 1e26 (kept, with its problem, to be shown): rounding
+        # it to cents would need more digits than any context keeps, and means nothing.
+        return value
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_DISPLAY_CONTEXT)
 
 
 def fmt(value: Any) -> str:
     """Write a number the way a person would, for messages: 45, 4.8, 11.875."""
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
+        if not value.is_finite() or abs(value.adjusted()) >= _DISPLAY_MAX_EXPONENT:
+            return str(value)  # NaN, Infinity or 1E+26 as typed: a message must not fail on it
+        text = format(value.normalize(context=_DISPLAY_CONTEXT), "f")
         return "0" if text in ("-0", "") else text
     return str(value)
 

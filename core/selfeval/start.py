@@ -25,6 +25,8 @@ def start_self_evaluation(project, actor):
     if approved is None:
         raise TransitionRefused("绩效目标表批复后才能填写自评表")
     submission = service.start_submission(project, KIND, actor)
+    if "scoring" in submission.data:
+        return submission  # created (and instantiated) by a concurrent request a moment ago
     scoring = submission.definition.body.get("scoring") or {}
     instantiated = instantiate_from_goal(scoring, approved.definition.body, approved.data)
     scores = {}

@@ -147,13 +147,15 @@ def save(project_id: int):
     action = request.form.get("action", "save")
     try:
         service.save_draft(submission, data, current_user, request.form.get("lock_version") or None)
+        db.session.flush()
+        saved_version = submission.lock_version  # submit exactly what was just saved
         db.session.commit()
         if action == "submit":
             result = score_submission(submission, tree=tree)
             if not result.ok:
                 raise TransitionRefused("评分有误或尚未完成，不能提交，请按提示修改",
                                         problems=list(result.problems))
-            service.apply_transition(submission, "submit", current_user)
+            service.apply_transition(submission, "submit", current_user, lock_version=saved_version)
             db.session.commit()
     except (TransitionRefused, StaleDataError) as refused:
         db.session.rollback()

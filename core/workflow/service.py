@@ -6,7 +6,7 @@ is one transaction.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.audit import record
 from core.auth import access
@@ -39,12 +39,30 @@ def start_submission(project: Project, kind: str, actor: User) -> Submission:
     definition = latest_published(project.organization.jurisdiction_id, kind)
     if definition is None:
         raise TransitionRefused(f"本辖区尚未发布「{kind}」表单")
+    existing = _lock_project_and_find(project, kind)
+    if existing is not None:
+        return existing
     submission = Submission(project=project, kind=kind, definition=definition, state="draft",
                             data=initial_data(project, definition))
     db.session.add(submission)
     db.session.flush()
     _audit(submission, "create", actor)
     return submission
+
+
+def _lock_project_and_find(project: Project, kind: str) -> Submission | None:
+    """Serialise the creators of one project's forms, then look for the form again.
+
+    Two requests can both see "no form yet" (two tabs, a double click). A no-op
+    UPDATE of the project row makes the second wait until the first commits — a row
+    lock on PostgreSQL, the database write lock on SQLite — after which it finds the
+    first one's form instead of failing on ``uq_submission_project_kind``
+    (tests/concurrency/test_start_submission.py).
+    """
+    db.session.execute(update(Project).where(Project.id == project.id).values(code=Project.code)
+                       .execution_options(synchronize_session=False))
+    return db.session.scalar(select(Submission).where(Submission.project_id == project.id,
+                                                      Submission.kind == kind))
 
 
 PREFILL_SOURCES = {

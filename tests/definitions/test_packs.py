@@ -136,7 +136,8 @@ def test_pack_problems_name_the_file_and_path():
     forms["goal.json"]["sections"][0]["fields"][0]["type"] = "colour"
     problems = validate_pack(doc, forms)
     assert [p.path for p in problems] == ["pack.json: grade_bands[1].min", "goal.json: sections[0].fields[0].type",
-                                          "goal.json: unit", "../_default/self_evaluation.json: unit"]
+                                          "goal.json: unit", "monitoring.json: unit",
+                                          "../_default/self_evaluation.json: unit"]
     assert problems[0].message == "等级下限必须从高到低排列：95 不低于上一档的 90"
     assert str(problems[2]) == "goal.json: unit: 表单金额单位「万元」与辖区金额单位「元」不一致"
 
@@ -154,11 +155,11 @@ def test_pack_structure_problems():
 
 def test_missing_form_and_kind_mismatch():
     doc, forms = pack_files("boye")
-    doc["forms"]["monitoring"] = "monitoring.json"
+    doc["forms"]["ex_ante"] = "ex_ante.json"  # Boye requires no ex-ante assessment: no such file
     forms["goal.json"]["kind"] = "monitoring"
     problems = validate_pack(doc, forms)
     assert [(p.path, p.code) for p in problems] == [("goal.json: kind", "kind_mismatch"),
-                                                    ("pack.json: forms.monitoring", "form_missing")]
+                                                    ("pack.json: forms.ex_ante", "form_missing")]
 
 
 def test_load_pack_reports_a_broken_form_file(boye_copy):

@@ -1,0 +1,312 @@
+"""Benchmark: survey submissions per second under gunicorn, against a bare insert endpoint.
+
+    python bench/bench_survey_submit.py [--seconds 10] [--connections 32]
+                                        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/perfforms_bench]
+
+What it does, in one run on loopback (TECH-NOTES: compare ratios, not absolutes):
+
+1. creates a temporary SQLite database (or uses the PostgreSQL URL, creating that
+   database if it does not exist — never the test database), loads the built-in
+   packs, Futian's retiree project and one open survey (futian/retirees, rate
+   limits off: ``RATELIMIT_ENABLED=False``, ``min_seconds=0``);
+2. starts gunicorn (2 sync workers) on 127.0.0.1 with that app plus one bare
+   endpoint ``POST /bench/bare`` that inserts one row with Flask-SQLAlchemy and
+   commits — the floor (TECH-NOTES: ≈1,050 req/s measured on this machine kind);
+3. opens the survey once like a phone (session cookie, CSRF token, signed start
+   time), then drives the *real* ``POST /s/<slug>`` final submit with ``wrk`` for
+   a bounded time — every request a complete questionnaire, with a fresh user
+   agent so each one is a new device — then the bare endpoint for as long;
+4. prints req/s and p99 of both, the ratio (goal ≥ 60%), and counts the rows:
+   every 303 wrk received must have its response row (zero lost), and each
+   response its 11 answer rows.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+GOAL = 0.60
+
+APP_MODULE = '''
+"""The app gunicorn serves for bench_survey_submit.py (generated)."""
+import os
+import sqlalchemy as sa
+from flask import request
+from core.app import create_app
+from core.extensions import csrf, db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DATABASE_URL"], "SECRET_KEY": "bench-secret",
+                  "RATELIMIT_ENABLED": False})
+bench_row = sa.Table("bench_row", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("payload", sa.Text, nullable=False))
+
+
+@app.post("/bench/bare")
+@csrf.exempt
+def bare():
+    db.session.execute(bench_row.insert().values(payload=request.get_data(as_text=True)[:200]))
+    db.session.commit()
+    return "ok"
+'''
+
+LUA = '''
+-- one complete questionnaire per request; a fresh user agent = a new phone
+local threads = {}
+counter = 0
+ok, other = 0, 0  -- globals: done() reads them from each thread with thread:get
+local path, body, cookie = %(path)s, %(body)s, %(cookie)s
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + (id or 0) * 7919)
+end
+
+function request()
+  counter = counter + 1
+  local headers = {}
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["Cookie"] = cookie
+  headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 6.0) bench-" .. id .. "-" .. counter .. "-" .. math.random(1000000000)
+  return wrk.format("POST", path, headers, body)
+end
+
+function response(status, headers, body)
+  if status == %(expect)d then ok = ok + 1 else other = other + 1 end
+end
+
+function done(summary, latency, requests)
+  local total_ok, total_other = 0, 0
+  for _, t in ipairs(threads) do
+    total_ok = total_ok + t:get("ok")
+    total_other = total_other + t:get("other")
+  end
+  io.write(string.format("BENCH {\\"requests\\": %%d, \\"seconds\\": %%f, \\"p50_us\\": %%d, \\"p99_us\\": %%d, " ..
+    "\\"ok\\": %%d, \\"other\\": %%d, \\"socket_errors\\": %%d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    total_ok, total_other, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+'''
+
+
+def lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(url: str) -> str:
+    """Schema, packs, Futian's project and one open survey; returns the survey slug."""
+    from core.app import create_app
+    from core.extensions import db
+    from core.jurisdictions import sync_builtin_packs
+    from core.models import Jurisdiction, Membership, Organization, Project, User
+    from core.plugins import plugin_manager
+    from core.workflow.service import start_submission
+    from survey.catalog import find_template
+    from survey.service import create_survey, publish
+    import sqlalchemy as sa
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS bench_row"))
+            conn.execute(sa.text("CREATE TABLE bench_row (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+                         if url.startswith("sqlite") else
+                         sa.text("CREATE TABLE bench_row (id SERIAL PRIMARY KEY, payload TEXT NOT NULL)"))
+        db.create_all()
+        sync_builtin_packs(plugin_manager())
+        futian = db.session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == "futian"))
+        org = Organization(jurisdiction=futian, name="深圳市福田区总工会")
+        user = User(username="bench_filer", display_name="bench")
+        user.set_password("bench-pass")
+        user.memberships.append(Membership(role="filer", organization=org))
+        project = Project(organization=org, name="区退休职工管理", year=2022, budget=Decimal("258.90"))
+        db.session.add_all([org, user, project])
+        db.session.commit()
+        goal = start_submission(project, "goal", user)
+        goal.data = {"fields": {}, "milestones": {}, "indicators": [
+            {"id": "r7", "level1": "satisfaction", "level2": "beneficiary", "name": "区退休职工对工会工作的满意度",
+             "description": "", "target": "> 80%", "basis": "调查问卷"}]}
+        survey = create_survey(project, find_template(futian, "futian/retirees"), user, indicator_row_id="r7",
+                               min_seconds=0)
+        publish(survey, user)
+        db.session.commit()
+        slug = survey.slug
+        db.engine.dispose()
+    return slug
+
+
+def count_rows(url: str) -> dict:
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        counts = {table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                  for table in ("survey_response", "survey_answer", "bench_row")}
+        counts["flagged"] = conn.execute(sa.text("SELECT count(*) FROM survey_response WHERE excluded")).scalar()
+    engine.dispose()
+    return counts
+
+
+def open_like_a_phone(base: str, slug: str) -> tuple[str, dict]:
+    """GET the form; return the Cookie header and the hidden fields to send back."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(f"{base}/s/{slug}", timeout=10).read().decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="(csrf_token|t)" value="([^"]*)"', html))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, hidden
+
+
+ANSWERS = [("q-received", "3"), ("q-age", "70"), ("q-payment-timely", "5"), ("q-payment-amount", "4"),
+           ("q-payment-convenient", "5"), ("q-payment-informed", "3"), ("q-payment-staff", "4"),
+           ("q-overall", "4"), ("q-channel", "unit"), ("q-channel", "wechat"),
+           ("q-suggestion", "希望重阳节慰问金早一点到账"), ("page", "2"), ("action", "submit")]
+
+
+def run_wrk(url: str, path: str, body: str, cookie: str, expect: int, seconds: int, connections: int,
+            workdir: Path) -> dict:
+    script = workdir / f"bench-{expect}.lua"
+    script.write_text(LUA % {"path": lua_string(path), "body": lua_string(body), "cookie": lua_string(cookie),
+                             "expect": expect})
+    threads = min(2, connections)
+    out = subprocess.run([WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+                         capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("BENCH "))
+    result = json.loads(line[len("BENCH "):])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def combine(runs: list[dict]) -> dict:
+    """Totals over the slices; p50 the median slice's, p99 the worst slice's."""
+    total = {key: sum(r[key] for r in runs) for key in ("requests", "seconds", "ok", "other", "socket_errors")}
+    total["rps"] = total["requests"] / total["seconds"]
+    total["p50_us"] = sorted(r["p50_us"] for r in runs)[len(runs) // 2]
+    total["p99_us"] = max(r["p99_us"] for r in runs)
+    total["slices"] = [round(r["rps"]) for r in runs]
+    return total
+
+
+def wait_for(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("gunicorn exited:\n" + proc.stderr.read().decode(errors="replace"))
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def ensure_postgres_database(url: str) -> None:
+    import psycopg
+    parsed = urllib.parse.urlparse(url.replace("postgresql+psycopg://", "postgresql://"))
+    name = parsed.path.lstrip("/")
+    if name in ("perfforms_test", "postgres", ""):
+        raise SystemExit(f"refusing to benchmark on database {name!r}: use a database of its own")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternate survey and bare runs this many times (the machine's load drifts)")
+    args = parser.parse_args()
+    if not os.path.exists(WRK):
+        print("wrk is not installed (apt-get install wrk)")
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-survey-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
+    if url.startswith("postgresql"):
+        ensure_postgres_database(url)
+    slug = prepare_database(url)
+    (workdir / "bench_app.py").write_text(textwrap.dedent(APP_MODULE), encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "BENCH_DATABASE_URL": url,
+           "PYTHONPATH": os.pathsep.join([str(workdir), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                "--chdir", str(workdir), "bench_app:app"]
+    proc = subprocess.Popen(gunicorn, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        wait_for(port, proc)
+        base = f"http://127.0.0.1:{port}"
+        cookie, hidden = open_like_a_phone(base, slug)
+        body = urllib.parse.urlencode(list(hidden.items()) + ANSWERS)
+        # Alternate short runs so both see the same background load; each gets `seconds` in all.
+        slice_seconds = max(1, args.seconds // max(1, args.rounds))
+        survey_runs, bare_runs = [], []
+        for _ in range(max(1, args.rounds)):
+            survey_runs.append(run_wrk(f"{base}/s/{slug}", f"/s/{slug}", body, cookie, 303, slice_seconds,
+                                       args.connections, workdir))
+            bare_runs.append(run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, slice_seconds,
+                                     args.connections, workdir))
+        survey, bare = combine(survey_runs), combine(bare_runs)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    rows = count_rows(url)
+
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
+    print(f"survey submissions under gunicorn -w 2, {backend}, wrk -t2 -c{args.connections}, "
+          f"{args.rounds} alternating rounds of {max(1, args.seconds // max(1, args.rounds))} s each "
+          f"(req/s per round: survey {survey['slices']}, bare {bare['slices']})")
+    print(f"  survey POST /s/<slug> (final submit): {survey['rps']:8.1f} req/s  p50 {survey['p50_us'] / 1000:6.1f} ms"
+          f"  p99 {survey['p99_us'] / 1000:6.1f} ms  303: {survey['ok']}  other: {survey['other']}"
+          f"  socket errors: {survey['socket_errors']}")
+    print(f"  bare insert POST /bench/bare:         {bare['rps']:8.1f} req/s  p50 {bare['p50_us'] / 1000:6.1f} ms"
+          f"  p99 {bare['p99_us'] / 1000:6.1f} ms  200: {bare['ok']}  other: {bare['other']}"
+          f"  socket errors: {bare['socket_errors']}")
+    ratio = survey["rps"] / bare["rps"]
+    print(f"  ratio survey / bare: {ratio:.0%} (goal ≥ {GOAL:.0%}) → {'OK' if ratio >= GOAL else 'BELOW GOAL'}")
+    lost = max(0, survey["ok"] - rows["survey_response"])
+    print(f"  rows: survey_response {rows['survey_response']} for {survey['ok']} × 303 received "
+          f"(+{rows['survey_response'] - survey['ok']} finished after wrk stopped), lost {lost}; "
+          f"survey_answer {rows['survey_answer']} = {rows['survey_answer'] / max(1, rows['survey_response']):.0f} per "
+          f"response; flagged {rows['flagged']}; bench_row {rows['bench_row']} for {bare['ok']} × 200")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0 if lost == 0 and survey["other"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

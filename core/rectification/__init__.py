@@ -1,0 +1,1 @@
+"""Feedback letters and rectification (整改): the pages; the workflow is core/workflow/rectification.py."""
