@@ -100,6 +100,15 @@ def _load_projects(filename: str, jurisdictions, users, submit: bool, approve_by
     return lines
 
 
+def _actuals_by_row(submission, filename: str) -> dict[str, str]:
+    from core.selfeval.start import goal_revision
+
+    doc = json.loads((HERE / filename).read_text(encoding="utf-8"))
+    by_name = next(p for p in doc["projects"] if p["name"] == submission.project.name).get("actuals", {})
+    goal = goal_revision(submission)
+    return {row["id"]: by_name[row["name"]] for row in goal.data["indicators"] if row["name"] in by_name}
+
+
 def _futian_self_evaluation(users) -> list[str]:
     """Futian's 2022 self-evaluation with the scores the report published (total 95.0)."""
     from core.selfeval.scoring import score_submission
@@ -115,7 +124,9 @@ def _futian_self_evaluation(users) -> list[str]:
                                           "competent_department": "深圳市福田区总工会",
                                           "problems": "绩效目标设置不够细化量化；满意度调查未针对本项目，有效问卷仅 19 份。",
                                           "recommendations": "细化量化绩效目标；开展针对本项目的满意度调查。"},
-            "scores": {**submission.data["scores"], **example["scores"]}}
+            "scores": {**submission.data["scores"], **example["scores"]},
+            # 表1-2's 实际完成值, by indicator name.
+            "actuals": _actuals_by_row(submission, "futian_2022.json")}
     service.save_draft(submission, data, filer, None)
     service.apply_transition(submission, "submit", filer)
     result = score_submission(submission)

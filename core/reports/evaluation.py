@@ -20,6 +20,7 @@ from core.definitions.values import parse_number
 from core.i18n import label as _label
 from core.reports.paper import money_text
 from core.webforms.layout import indicator_layout
+from core.selfeval.actuals import goal_actuals
 
 MISSING = "未填报"
 
@@ -150,20 +151,8 @@ def goal_lines(goal_raw: Mapping | None, goal_data: Mapping | None, actuals: Map
 
 
 def _actuals(evaluation_data: Mapping | None) -> dict[str, str]:
-    """Goal row id → the actual value entered on the self-evaluation leaf scoring it."""
-    if not evaluation_data:
-        return {}
-    scores = evaluation_data.get("scores") or {}
-    found = {}
-
-    def walk(nodes):
-        for node in nodes or ():
-            if node.get("goal_row") and scores.get(node["id"], {}).get("actual"):
-                found[node["goal_row"]] = str(scores[node["id"]]["actual"])
-            walk(node.get("children"))
-
-    walk((evaluation_data.get("scoring") or {}).get("nodes"))
-    return found
+    """Goal row id → actual value recorded on the self-evaluation."""
+    return goal_actuals(evaluation_data)
 
 
 def build_report(project: Mapping[str, Any], goal: tuple[Mapping, Mapping] | None,

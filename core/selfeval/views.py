@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.auth import access
 from core.extensions import db
 from core.scoring import display
+from core.selfeval.actuals import unscored_rows
 from core.selfeval.scoring import input_specs, load_tree, score_submission
 from core.selfeval.start import KIND, goal_revision, start_self_evaluation
 from core.webforms.builder import attach_problems, data_from_form, form_from_data
@@ -60,6 +61,9 @@ def _data_from_request(submission, tree) -> tuple[dict, object]:
     data = {**submission.data, "fields": posted["fields"],
             "scores": scores_from_request(request.form, tree, _field_ids(submission),
                                           submission.data.get("scores") or {})}
+    goal = goal_revision(submission)
+    data["actuals"] = {row["id"]: request.form.get(f"a:{row['id']}", "").strip()[:200]
+                       for row in unscored_rows(goal.data if goal else None, data)}
     return data, form
 
 
@@ -91,12 +95,14 @@ def _layout(tree):
 
 def _context(project, submission, data, tree, result, form=None):
     field_ids = _field_ids(submission)
+    goal = goal_revision(submission)
     return dict(
+        unscored=unscored_rows(goal.data if goal else None, data), actuals=data.get("actuals") or {},
         project=project, submission=submission, raw=submission.definition.body, data=data, tree=tree,
         layout=_layout(tree), result=result, leaves={leaf.id: leaf for leaf in result.leaves},
         specs={leaf.id: input_specs(leaf, field_ids) for leaf in tree.leaves},
         scores=data.get("scores") or {}, form=form, display=display,
-        state_label=STATE_LABELS[submission.state], goal=goal_revision(submission),
+        state_label=STATE_LABELS[submission.state], goal=goal,
         review=submission.last_review)
 
 

@@ -197,3 +197,20 @@ def test_national_default_self_evaluation_for_boye_project_3(app, client, people
     result = client.post(f"{url}/score", data=values).get_json()
     # 12.5 × 49/98 = 6.25 instead of 12.5.
     assert result["total"] == "92.75" and result["grade"]["zh"] == "优"
+
+
+def test_goal_rows_without_a_leaf_still_record_their_actual_value(app, client, futian):
+    """Futian's 17 leaves do not score its goal rows one by one; 表1-2 still reports them."""
+    login(client, "futian_filer")
+    url = f"/projects/{futian}/forms/self_evaluation"
+    html = client.get(url).get_data(as_text=True)
+    rows = re.findall(r'name="a:([^"]+)"', html)
+    assert len(rows) == 8 and "&lt; 2208 人" in html
+    data = futian_post(html)
+    data[f"a:{rows[0]}"] = "2185 人"
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        from core.selfeval.actuals import goal_actuals
+        sub = db.session.scalar(select(Submission).where(Submission.project_id == futian,
+                                                         Submission.kind == "self_evaluation"))
+        assert goal_actuals(sub.data)[rows[0]] == "2185 人"
