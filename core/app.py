@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 
 from core import cli
 from core.config import default_config
@@ -71,7 +71,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    """Chinese unless the user chose English (stored in the session)."""
+    """Chinese unless the user chose English (stored in the session).
+
+    Outside a request (CLI commands, background work, tests in an app context) there is
+    no session: Chinese, so services can call ``gettext`` anywhere.
+    """
+    if not has_request_context():
+        return "zh"
     lang = session.get("lang")
     return lang if lang in ("zh", "en") else "zh"
 

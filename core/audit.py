@@ -24,6 +24,8 @@ def record(action: str, object_type: str, object_id: int | None, *, actor=None, 
 
 ACTION_LABELS = {
     "login": {"zh": "登录", "en": "Logged in"},
+    "login.failed": {"zh": "登录失败", "en": "Failed login"},
+    "user.password": {"zh": "修改密码", "en": "Changed the password"},
     "project.create": {"zh": "创建项目", "en": "Created the project"},
     "submission.create": {"zh": "创建表单", "en": "Created the form"},
     "submission.save": {"zh": "保存草稿", "en": "Saved the draft"},

@@ -21,6 +21,9 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from core.auth.cli import users  # users set-password
+
+    app.cli.add_command(users)
 
 
 @click.command("init-db")

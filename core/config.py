@@ -54,7 +54,12 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # The remember-me cookie (unused today) gets the session cookie's protections.
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "8")) * 3600,
+        # Logged out after this long without a request (core/auth/sessions.py).
+        "IDLE_TIMEOUT_SECONDS": int(os.environ.get("IDLE_MINUTES", "60")) * 60,
         "WTF_CSRF_TIME_LIMIT": None,  # forms stay open for hours while a filer types
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -15,6 +15,7 @@ import segno
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -34,9 +35,10 @@ from survey.validity import reason_labels
 
 bp = Blueprint("survey_owner", __name__, url_prefix="/projects/<int:project_id>/surveys")
 
-STATUS_LABELS = {"draft": "草稿", "open": "收集中", "closed": "已结束"}
-MODE_LABELS = {"open": "公开链接（任何人可填，每台设备一次）", "invitation": "凭邀请码填答（每个邀请码一次）"}
-VERDICTS = {"met": "达到目标", "not_met": "未达到目标", "uncertain": "不能确定是否达到目标（置信区间包含目标值）"}
+STATUS_LABELS = {"draft": _l("草稿"), "open": _l("收集中"), "closed": _l("已结束")}
+MODE_LABELS = {"open": _l("公开链接（任何人可填，每台设备一次）"), "invitation": _l("凭邀请码填答（每个邀请码一次）")}
+VERDICTS = {"met": _l("达到目标"), "not_met": _l("未达到目标"),
+            "uncertain": _l("不能确定是否达到目标（置信区间包含目标值）")}
 
 
 # --- loading through access ----------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ def _int(name: str, default: int, low: int = 0, high: int = 3600) -> int:
 
 
 def _row_label(row: dict) -> str:
-    return f"{row.get('name') or '—'}（{row.get('target') or '无指标值'}）"
+    return f"{row.get('name') or '—'}（{row.get('target') or _('无指标值')}）"
 
 
 # --- list and create -----------------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ def _qr_svg(survey: Survey, scale: int = 8, omitsize: bool = False) -> str:
     """The QR code as SVG; ``omitsize`` leaves width and height to the stylesheet (a viewBox only)."""
     out = io.BytesIO()
     _qr(survey).save(out, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True, omitsize=omitsize,
-                     title=f"二维码：{survey.title}", svgclass="qr", lineclass=None)
+                     title=_("二维码：%(title)s", title=survey.title), svgclass="qr", lineclass=None)
     return out.getvalue().decode()
 
 

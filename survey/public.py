@@ -255,4 +255,4 @@ def not_found(error):
 
 @bp.errorhandler(429)
 def too_many(error):
-    return _message(_("请稍后再试"), _("提交太频繁了，请休息一分钟后再点提交，您的答案不会丢失时请返回上一页。"), 429)
+    return _message(_("请稍后再试"), _("提交太频繁了。请等一分钟，再返回上一页点一次「提交」。"), 429)

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - not on Windows
     fcntl = None
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext
 from sqlalchemy import bindparam, func, insert, select, update
 
 from core.audit import record
@@ -125,7 +126,7 @@ def create_survey(project: Project, template: SurveyTemplate, actor: User, *, ti
                   indicator_row_id: str | None = None, mode: str = "open",
                   min_seconds: int = 20) -> Survey:
     if indicator_row_id and indicator_row(project, indicator_row_id) is None:
-        raise SurveyError("所选指标不是本项目绩效目标表中的满意度指标")
+        raise SurveyError(gettext("所选指标不是本项目绩效目标表中的满意度指标"))
     survey = Survey(project=project, template=template.key, definition=dict(template.definition.raw),
                     title=(title or template.definition.title.zh).strip()[:200], status="draft",
                     slug=new_slug(), mode=mode, min_seconds=min_seconds,
@@ -140,11 +141,11 @@ def update_survey(survey: Survey, actor: User, *, title: str, indicator_row_id: 
                   min_seconds: int, straight_line_min_rows: int, mode: str | None = None) -> None:
     title = (title or "").strip()
     if not title:
-        raise SurveyError("请填写问卷标题")
+        raise SurveyError(gettext("请填写问卷标题"))
     if indicator_row_id and indicator_row(survey.project, indicator_row_id) is None:
-        raise SurveyError("所选指标不是本项目绩效目标表中的满意度指标")
+        raise SurveyError(gettext("所选指标不是本项目绩效目标表中的满意度指标"))
     if mode and mode != survey.mode and survey.status != "draft":
-        raise SurveyError("问卷发布后不能再更改填答方式")
+        raise SurveyError(gettext("问卷发布后不能再更改填答方式"))
     before = {"title": survey.title, "indicator_row_id": survey.indicator_row_id,
               "min_seconds": survey.min_seconds, "straight_line_min_rows": survey.straight_line_min_rows,
               "mode": survey.mode}
@@ -162,7 +163,7 @@ def update_survey(survey: Survey, actor: User, *, title: str, indicator_row_id: 
 
 def publish(survey: Survey, actor: User) -> None:
     if survey.status != "draft":
-        raise SurveyError("只有草稿状态的问卷可以发布")
+        raise SurveyError(gettext("只有草稿状态的问卷可以发布"))
     survey.status = "open"
     survey.opened_at = utcnow()
     _audit(survey, "survey.publish", actor)
@@ -170,7 +171,7 @@ def publish(survey: Survey, actor: User) -> None:
 
 def close(survey: Survey, actor: User) -> None:
     if survey.status != "open":
-        raise SurveyError("只有正在收集的问卷可以结束")
+        raise SurveyError(gettext("只有正在收集的问卷可以结束"))
     survey.status = "closed"
     survey.closed_at = utcnow()
     _audit(survey, "survey.close", actor)
@@ -179,7 +180,7 @@ def close(survey: Survey, actor: User) -> None:
 def set_excluded(survey: Survey, response: SurveyResponse, excluded: bool, actor: User, comment: str = "") -> None:
     """Exclude a response from the index, or count a flagged one again (audited)."""
     if response.survey_id != survey.id:
-        raise SurveyError("答卷不属于此问卷")
+        raise SurveyError(gettext("答卷不属于此问卷"))
     if response.excluded == excluded:
         return
     response.excluded = excluded
@@ -224,11 +225,11 @@ def format_code(code: str) -> str:
 def create_invitations(survey: Survey, count: int, actor: User) -> list[str]:
     """Make ``count`` one-time codes; return them (only now: the database keeps hashes)."""
     if survey.mode != "invitation":
-        raise SurveyError("只有「凭邀请码填答」的问卷可以生成邀请码")
+        raise SurveyError(gettext("只有「凭邀请码填答」的问卷可以生成邀请码"))
     if survey.status == "closed":
-        raise SurveyError("问卷已结束，不能再生成邀请码")
+        raise SurveyError(gettext("问卷已结束，不能再生成邀请码"))
     if not 1 <= count <= MAX_INVITATIONS:
-        raise SurveyError(f"每次可生成 1–{MAX_INVITATIONS} 个邀请码")
+        raise SurveyError(gettext("每次可生成 1–%(max)s 个邀请码", max=MAX_INVITATIONS))
     existing = set(db.session.scalars(select(SurveyInvitation.code_hash).where(
         SurveyInvitation.survey_id == survey.id)))
     codes: list[str] = []
@@ -274,8 +275,8 @@ def _use_invitation(survey: Survey, code: str, now: datetime) -> None:
         .values(used_at=now.date()))
     if result.rowcount != 1:
         state = invitation_state(survey, code)
-        raise SurveyError("这个邀请码已经提交过问卷了，每个邀请码只能提交一次。" if state == "used"
-                          else "邀请码不正确，请核对后重新输入。")
+        raise SurveyError(gettext("这个邀请码已经提交过问卷了，每个邀请码只能提交一次。") if state == "used"
+                          else gettext("邀请码不正确，请核对后重新输入。"))
 
 
 # --- responses -------------------------------------------------------------------------------------------
@@ -347,7 +348,7 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
     """
     now = now or datetime.now(timezone.utc)
     if survey.status != "open":
-        raise SurveyError("本问卷目前不接受填答。")
+        raise SurveyError(gettext("本问卷目前不接受填答。"))
     survey_id, invitation = survey.id, survey.mode == "invitation"
     duplicate = False
     if invitation:

@@ -14,7 +14,6 @@ from core.admin.blank import KIND_LABELS, SCORING_KINDS
 from core.admin.common import digest, jurisdiction_or_404, kind_or_404, rule_types
 from core.admin.service import AdminRefused
 from core.definitions.errors import DefinitionInvalid, Problem
-from core.definitions.loader import parse_json
 from core.extensions import db
 
 MAX_JSON_TEXT = 2 * 1024 * 1024  # one form; a pack file may be larger
@@ -113,7 +112,7 @@ def _read_posted_json(j, kind: str) -> tuple[Any, str, list[Problem], list[Probl
     text = request.form.get("body", "")
     if len(text) > MAX_JSON_TEXT:
         return None, text[:1000], [Problem("", f"内容过长（上限 {MAX_JSON_TEXT // 1024 // 1024} MB）", "too_large")], []
-    doc, problems = parse_json(text)
+    doc, problems = service.parse_json_text(text)
     if problems:
         return None, text, problems, []
     problems, warnings = service.form_problems(j, kind, doc)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from core.extensions import db
 from core.models import AuditEvent, Jurisdiction
 
 BAND_ROWS = 6
-SEVERITY_LABELS = {"off": "关闭", "warning": "提示", "error": "错误（阻止提交）"}
+SEVERITY_LABELS = {"off": _l("关闭"), "warning": _l("提示"), "error": _l("错误（阻止提交）")}
 
 
 def spec_from_form(form, rules: dict, base: JurisdictionSpec | None = None) -> tuple[JurisdictionSpec, list]:
@@ -89,8 +90,8 @@ def new_jurisdiction():
         db.session.commit()
     except AdminRefused as refused:
         db.session.rollback()
-        flash(refused.message, "error")
-        return render_template("admin/jurisdiction_form.html", **_form_context(spec, refused.problems)), 422
+        return render_template("admin/jurisdiction_form.html", problems_title=refused.message,
+                               **_form_context(spec, refused.problems)), 422
     flash(_("已创建辖区「%(name)s」：表单为第 1 版草稿，检查后请逐一发布", name=jurisdiction.name_zh), "success")
     return redirect(url_for("admin.jurisdiction", code=jurisdiction.code))
 
@@ -127,8 +128,7 @@ def settings(code: str):
         db.session.commit()
     except AdminRefused as refused:
         db.session.rollback()
-        flash(refused.message, "error")
-        return render_template("admin/jurisdiction_form.html", j=j,
+        return render_template("admin/jurisdiction_form.html", j=j, problems_title=refused.message,
                                **_form_context(spec, refused.problems, creating=False)), 422
     flash(_("设置已保存"), "success")
     if changed:

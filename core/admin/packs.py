@@ -51,8 +51,8 @@ def import_pack():
         return render_template("admin/import.html", problems=[], source=""), 422
     doc, problems = service.read_pack_bytes(data, source)
     if problems:
-        flash(_("无法读取辖区包，未导入任何内容"), "error")
-        return render_template("admin/import.html", problems=problems, source=source), 422
+        return render_template("admin/import.html", problems=problems, source=source,
+                               problems_title=_("无法读取「%(s)s」，未导入任何内容", s=source)), 422
     dry_run = request.form.get("action") == "check"
     try:
         if dry_run:
@@ -65,8 +65,8 @@ def import_pack():
         db.session.commit()
     except AdminRefused as refused:
         db.session.rollback()
-        flash(refused.message, "error")
-        return render_template("admin/import.html", problems=refused.problems, source=source), 422
+        return render_template("admin/import.html", problems=refused.problems, source=source,
+                               problems_title=f"「{source}」：{refused.message}"), 422
     lines = "、".join(f"{row.kind} v{row.version}" for row in published) or _("（表单均无变化）")
     flash((_("已创建辖区「%(name)s」，发布：%(lines)s", name=jurisdiction.name_zh, lines=lines) if created
            else _("已导入辖区「%(name)s」，发布：%(lines)s", name=jurisdiction.name_zh, lines=lines)), "success")

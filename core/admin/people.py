@@ -38,8 +38,8 @@ def create_organization(code: str):
         db.session.commit()
     except AdminRefused as refused:
         db.session.rollback()
-        flash(refused.message, "error")
-        return render_template("admin/people.html", **_context(j, refused.problems, request.form)), 422
+        return render_template("admin/people.html", problems_title=refused.message,
+                               **_context(j, refused.problems, request.form)), 422
     flash(_("已添加单位「%(name)s」", name=organization.name), "success")
     return redirect(url_for("admin.people", code=j.code))
 
@@ -56,8 +56,8 @@ def create_user(code: str):
         db.session.commit()
     except AdminRefused as refused:
         db.session.rollback()
-        flash(refused.message, "error")
         values = {k: v for k, v in form.items() if k != "password"}  # a password is never echoed back
-        return render_template("admin/people.html", **_context(j, refused.problems, values)), 422
+        return render_template("admin/people.html", problems_title=refused.message,
+                               **_context(j, refused.problems, values)), 422
     flash(_("已创建用户「%(name)s」", name=user.username), "success")
     return redirect(url_for("admin.people", code=j.code))

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.audit import record
@@ -26,6 +28,7 @@ from core.definitions.messages import problem
 from core.definitions.pack import pack_from_json
 from core.definitions.schema import KINDS, PackSchema, check_structure
 from core.extensions import db
+from core.i18n import label
 from core.jurisdictions import SETTING_KEYS, store_pack
 from core.models import FormDefinition, Jurisdiction, Membership, Organization, Role, User
 from core.models.base import utcnow
@@ -36,6 +39,8 @@ from . import blank
 MAX_PACK_BYTES = 10 * MiB
 #: Nested deeper than this, a JSON document is an attack, not a pack.
 MAX_JSON_DEPTH = 64
+#: Codes that would collide with the admin pages' own addresses (/admin/jurisdictions/new).
+RESERVED_CODES = frozenset({"new"})
 DEFAULT_GRADE_BANDS = [
     {"min": 90, "label": {"zh": "优", "en": "Excellent"}},
     {"min": 80, "label": {"zh": "良", "en": "Good"}},
@@ -172,7 +177,7 @@ def save_draft(jurisdiction: Jurisdiction, kind: str, body: dict, actor, how: st
     publishing refuses it until they are fixed.
     """
     if kind not in KINDS:
-        raise AdminRefused(f"未知的表单种类「{kind}」")
+        raise AdminRefused(gettext("未知的表单种类「%(kind)s」", kind=kind))
     draft = draft_of(jurisdiction, kind)
     if draft is None:
         draft = FormDefinition(jurisdiction=jurisdiction, kind=kind, version=_max_version(jurisdiction, kind) + 1,
@@ -192,10 +197,10 @@ def publish(jurisdiction: Jurisdiction, kind: str, actor) -> FormDefinition:
     """Publish the draft of ``kind``; refused (with every problem) while it has problems."""
     draft = draft_of(jurisdiction, kind)
     if draft is None:
-        raise AdminRefused("没有可发布的草稿：请先编辑并保存")
+        raise AdminRefused(gettext("没有可发布的草稿：请先编辑并保存"))
     problems, _warnings = form_problems(jurisdiction, kind, draft.body)
     if problems:
-        raise AdminRefused(f"草稿有 {len(problems)} 处问题，不能发布", problems)
+        raise AdminRefused(gettext("草稿有 %(n)s 处问题，不能发布", n=len(problems)), problems)
     newest = _max_version(jurisdiction, kind, published_only=True)
     if draft.version <= newest:  # a pack import published meanwhile: this becomes the next one
         draft.version = newest + 1
@@ -214,7 +219,7 @@ def discard_draft(jurisdiction: Jurisdiction, kind: str, actor) -> None:
     if draft is None:
         return
     if versions(jurisdiction, kind) == [draft]:
-        raise AdminRefused("这是该表单唯一的版本，不能放弃；请修改后发布")
+        raise AdminRefused(gettext("这是该表单唯一的版本，不能放弃；请修改后发布"))
     record("definition.discard", "form_definition", draft.id, actor=actor,
            detail={"kind": kind, "version": draft.version}, jurisdiction_id=jurisdiction.id)
     db.session.delete(draft)
@@ -224,9 +229,9 @@ def discard_draft(jurisdiction: Jurisdiction, kind: str, actor) -> None:
 def add_form(jurisdiction: Jurisdiction, kind: str, actor) -> FormDefinition:
     """Start a form of a kind the jurisdiction does not have yet, from the minimal template."""
     if kind not in blank.KIND_LABELS:
-        raise AdminRefused(f"未知的表单种类「{kind}」")
+        raise AdminRefused(gettext("未知的表单种类「%(kind)s」", kind=kind))
     if kind in kinds(jurisdiction):
-        raise AdminRefused(f"已有「{blank.KIND_LABELS[kind]['zh']}」")
+        raise AdminRefused(gettext("已有「%(form)s」", form=label(blank.KIND_LABELS[kind])))
     unit = (jurisdiction.settings or {}).get("money_unit") or "万元"
     return save_draft(jurisdiction, kind, blank.blank_form(jurisdiction.code, kind, unit), actor, how="template")
 
@@ -277,6 +282,8 @@ def create_jurisdiction(spec: JurisdictionSpec, actor, quality_ids: Iterable[str
     wrong — ``input_problems`` (found while reading the page) included.
     """
     problems = list(input_problems) + _settings_problems(spec, quality_ids)
+    if spec.code in RESERVED_CODES:
+        problems.append(Problem("code", f"「{spec.code}」是保留字，不能用作辖区代码", "code_reserved"))
     if spec.code and by_code(spec.code) is not None:
         problems.append(Problem("code", f"辖区代码「{spec.code}」已被使用", "code_taken"))
     if spec.parent and not may_administer(actor, by_code(spec.parent)):
@@ -304,7 +311,7 @@ def create_jurisdiction(spec: JurisdictionSpec, actor, quality_ids: Iterable[str
     except DefinitionInvalid as invalid:
         problems.extend(invalid.problems)
     if problems:
-        raise AdminRefused(f"有 {len(problems)} 处问题，未创建辖区", problems)
+        raise AdminRefused(gettext("有 %(n)s 处问题，未创建辖区", n=len(problems)), problems)
     jurisdiction = Jurisdiction(code=spec.code, name_zh=spec.name_zh, name_en=spec.name_en or "", builtin=False,
                                 parent=by_code(spec.parent) if spec.parent else None,
                                 settings={key: doc[key] for key in SETTING_KEYS if doc.get(key) is not None})
@@ -353,6 +360,12 @@ def update_settings(jurisdiction: Jurisdiction, spec: JurisdictionSpec, actor, q
             problems.append(Problem("parent", "上级辖区不能是本辖区或其下级", "parent_cycle"))
         elif parent is not None and not may_administer(actor, parent) and parent != jurisdiction.parent:
             problems.append(Problem("parent", "您不是该上级辖区的管理员", "parent_forbidden"))
+    if (spec.parent or "") != (jurisdiction.parent.code if jurisdiction.parent is not None else ""):
+        chain = {jurisdiction.id} | ({j.id for j in by_code(spec.parent).ancestors_and_self()}
+                                     if spec.parent and by_code(spec.parent) is not None else set())
+        roots = {m.jurisdiction_id for m in actor.memberships if m.role == Role.ADMIN.value}
+        if not chain & roots:
+            problems.append(Problem("parent", "改变上级后您将不再是此辖区的管理员，未保存", "parent_lockout"))
     doc = _pack_doc(spec, {})
     problems += [p for p in check_structure(doc, PackSchema()) if not p.path.startswith("forms")]
     from core.definitions.pack import _band_order  # the pack's own rule: bands high to low, ending at 0
@@ -366,7 +379,7 @@ def update_settings(jurisdiction: Jurisdiction, spec: JurisdictionSpec, actor, q
         if months != spec.months or plan.get("complete_by_month") != spec.complete_by:
             new_goal = blank.with_milestones(goal.body, spec.months, spec.complete_by)
     if problems:
-        raise AdminRefused(f"有 {len(problems)} 处问题，设置未保存", problems)
+        raise AdminRefused(gettext("有 %(n)s 处问题，设置未保存", n=len(problems)), problems)
     before = spec_of(jurisdiction)
     jurisdiction.name_zh, jurisdiction.name_en = spec.name_zh, spec.name_en or ""
     if (spec.parent or "") != before.parent:
@@ -437,7 +450,7 @@ def _depth(value: Any, limit: int) -> int:
 
 def read_pack_bytes(data: bytes, source: str = "") -> tuple[Any, list[Problem]]:
     """Parse an uploaded or given pack file, refusing what is too large, not UTF-8 JSON or absurdly deep."""
-    where = source or "pack"
+    where = source
     if len(data) > MAX_PACK_BYTES:
         return None, [Problem(where, f"文件过大：{len(data) / MiB:.1f} MB，上限 {MAX_PACK_BYTES // MiB} MB", "too_large")]
     try:
@@ -457,6 +470,11 @@ def read_pack_bytes(data: bytes, source: str = "") -> tuple[Any, list[Problem]]:
     return doc, []
 
 
+def parse_json_text(text: str) -> tuple[Any, list[Problem]]:
+    """JSON typed in the raw editor: syntax errors with line and column, absurd nesting refused."""
+    return read_pack_bytes(text.encode("utf-8"), "")
+
+
 def check_import(doc: Any, actor=None) -> tuple[Any, list[Problem]]:
     """Validate a pack document for import (everything, before anything is written).
 
@@ -469,6 +487,8 @@ def check_import(doc: Any, actor=None) -> tuple[Any, list[Problem]]:
         return None, invalid.problems
     problems = []
     existing = by_code(pack.code)
+    if pack.code in RESERVED_CODES and existing is None:
+        problems.append(Problem("pack.json: code", f"「{pack.code}」是保留字，不能用作辖区代码", "code_reserved"))
     if pack.parent and by_code(pack.parent) is None:
         problems.append(Problem("pack.json: parent", f"上级辖区「{pack.parent}」在本系统中不存在，请先创建或导入它",
                                 "parent_unknown"))
@@ -493,7 +513,7 @@ def import_pack(doc: Any, actor=None) -> tuple[Jurisdiction, list[FormDefinition
     """
     pack, problems = check_import(doc, actor)
     if problems:
-        raise AdminRefused(f"辖区包有 {len(problems)} 处问题，未导入任何内容", problems)
+        raise AdminRefused(gettext("辖区包有 %(n)s 处问题，未导入任何内容", n=len(problems)), problems)
     existing = by_code(pack.code)
     jurisdiction, published = store_pack(pack, builtin=existing.builtin if existing is not None else False,
                                          actor=actor)
@@ -524,12 +544,12 @@ def password_problems(password: str) -> list[str]:
 def create_organization(jurisdiction: Jurisdiction, name: str, code: str, actor) -> Organization:
     name, code = name.strip(), code.strip()
     if not name:
-        raise AdminRefused("请填写单位名称", [Problem("name", "请填写单位名称", "required")])
+        raise AdminRefused(gettext("请填写单位名称"), [Problem("name", "请填写单位名称", "required")])
     if len(name) > 200 or len(code) > 64:
-        raise AdminRefused("名称或编码过长", [Problem("name", "名称至多 200 字，编码至多 64 字", "too_long")])
+        raise AdminRefused(gettext("名称或编码过长"), [Problem("name", "名称至多 200 字，编码至多 64 字", "too_long")])
     if db.session.scalar(select(Organization).where(Organization.jurisdiction_id == jurisdiction.id,
                                                     Organization.name == name)) is not None:
-        raise AdminRefused("本辖区已有同名单位", [Problem("name", f"本辖区已有单位「{name}」", "duplicate")])
+        raise AdminRefused(gettext("本辖区已有同名单位"), [Problem("name", f"本辖区已有单位「{name}」", "duplicate")])
     organization = Organization(jurisdiction=jurisdiction, name=name, code=code)
     db.session.add(organization)
     db.session.flush()
@@ -538,7 +558,7 @@ def create_organization(jurisdiction: Jurisdiction, name: str, code: str, actor)
     return organization
 
 
-ROLE_LABELS = {"filer": "填报人", "reviewer": "财务审核", "leader": "分管领导", "admin": "管理员"}
+ROLE_LABELS = {"filer": _l("填报人"), "reviewer": _l("财务审核"), "leader": _l("分管领导"), "admin": _l("管理员")}
 
 
 def create_user(jurisdiction: Jurisdiction, *, username: str, display_name: str, password: str, role: str,
@@ -573,9 +593,9 @@ def create_user(jurisdiction: Jurisdiction, *, username: str, display_name: str,
     elif role == "filer" and organization is None:
         problems.append(Problem("scope", "填报人须属于一个单位（业务部门）", "scope_invalid"))
     elif role in ("reviewer", "admin") and target is None:
-        problems.append(Problem("scope", f"{ROLE_LABELS[role]}的范围须为辖区", "scope_invalid"))
+        problems.append(Problem("scope", gettext("%(role)s的范围须为辖区", role=ROLE_LABELS[role]), "scope_invalid"))
     if problems:
-        raise AdminRefused(f"有 {len(problems)} 处问题，未创建用户", problems)
+        raise AdminRefused(gettext("有 %(n)s 处问题，未创建用户", n=len(problems)), problems)
     user = User(username=username, display_name=display_name.strip()[:120] or username)
     user.set_password(password)
     user.memberships.append(Membership(role=role, organization=organization, jurisdiction=target))

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from flask_babel import lazy_gettext as _l
+
 from core.definitions.errors import Problem
 from core.definitions.model import CHOICE_TYPES, NUMERIC_TYPES
 from core.definitions.schema import FIELD_TYPES, PREFILL_SOURCES, ROLES
@@ -29,33 +31,33 @@ _SPLIT_LINE = re.compile(r"\s*[|｜]\s*")
 _SPLIT_LIST = re.compile(r"[\s,，、;；]+")
 
 FIELD_TYPE_LABELS = {
-    "text": "单行文本", "textarea": "多行文本", "integer": "整数", "decimal": "小数", "money": "金额",
-    "percent": "百分比", "date": "日期", "choice": "单选", "multi_choice": "多选", "rating": "评分",
-    "yes_no": "是/否", "file": "附件", "signature": "签字栏", "matrix": "矩阵量表",
+    "text": _l("单行文本"), "textarea": _l("多行文本"), "integer": _l("整数"), "decimal": _l("小数"), "money": _l("金额"),
+    "percent": _l("百分比"), "date": _l("日期"), "choice": _l("单选"), "multi_choice": _l("多选"), "rating": _l("评分"),
+    "yes_no": _l("是/否"), "file": _l("附件"), "signature": _l("签字栏"), "matrix": _l("矩阵量表"),
 }
 ROLE_LABELS = {
-    "quantity": "数量", "quality": "质量", "timeliness": "时效", "cost": "成本", "effect": "效益",
-    "economic": "经济效益", "social": "社会效益", "ecological": "生态效益", "sustainable": "可持续影响",
-    "satisfaction": "满意度",
+    "quantity": _l("数量"), "quality": _l("质量"), "timeliness": _l("时效"), "cost": _l("成本"), "effect": _l("效益"),
+    "economic": _l("经济效益"), "social": _l("社会效益"), "ecological": _l("生态效益"), "sustainable": _l("可持续影响"),
+    "satisfaction": _l("满意度"),
 }
 PREFILL_LABELS = {
-    "project.name": "项目名称", "project.code": "项目编码", "project.year": "项目年度",
-    "project.budget": "项目预算数", "organization.name": "单位名称", "jurisdiction.name": "辖区名称",
+    "project.name": _l("项目名称"), "project.code": _l("项目编码"), "project.year": _l("项目年度"),
+    "project.budget": _l("项目预算数"), "organization.name": _l("单位名称"), "jurisdiction.name": _l("辖区名称"),
 }
-NODE_KINDS = {"group": "分组（下设指标）", "leaf": "评分指标", "goal": "按目标表逐行生成"}
+NODE_KINDS = {"group": _l("分组（下设指标）"), "leaf": _l("评分指标"), "goal": _l("按目标表逐行生成")}
 
 # Parameters of the engine's rule types, as a finance officer reads them.
 PARAM_LABELS = {
-    "actual": "实际值", "target": "目标值", "items": "清单项目", "per": "每次分值", "base": "起始分",
-    "max_count": "最多计次", "condition": "得分条件", "deduct": "按未完成数扣分", "done": "已完成数",
-    "not_done": "未完成数", "required": "应完成数", "value": "取值", "bands": "扣分档次",
-    "expression": "计分公式", "tiers": "达成档次", "deviation_threshold": "偏差阈值（%）",
+    "actual": _l("实际值"), "target": _l("目标值"), "items": _l("清单项目"), "per": _l("每次分值"), "base": _l("起始分"),
+    "max_count": _l("最多计次"), "condition": _l("得分条件"), "deduct": _l("按未完成数扣分"), "done": _l("已完成数"),
+    "not_done": _l("未完成数"), "required": _l("应完成数"), "value": _l("取值"), "bands": _l("扣分档次"),
+    "expression": _l("计分公式"), "tiers": _l("达成档次"), "deviation_threshold": _l("偏差阈值（%）"),
 }
 FORMAT_HELP = {
-    "source": "数字、输入项名称或公式，如 executed / budget_full_year * 100",
-    "items": "每行一项：编号 | 名称 | 分值（分值可省略，省略则均分）",
-    "bands": "每行一档，从高到低：下限 | 扣分；或 下限 | 每点扣分 | 基准值",
-    "tiers": "每行一档：编号 | 名称 | 下限% | 上限% | 建议%",
+    "source": _l("数字、输入项名称或公式，如 executed / budget_full_year * 100"),
+    "items": _l("每行一项：编号 | 名称 | 分值（分值可省略，省略则均分）"),
+    "bands": _l("每行一档，从高到低：下限 | 扣分；或 下限 | 每点扣分 | 基准值"),
+    "tiers": _l("每行一档：编号 | 名称 | 下限% | 上限% | 建议%"),
     "bool": "",
     "json": "JSON",
     "scalar": "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -25,8 +26,8 @@ MAX_ACTIVE_TOKENS = 20
 
 
 class TokenForm(FlaskForm):
-    name = StringField("令牌名称", validators=[DataRequired(message="请填写令牌名称，例如用途或系统名"),
-                                             Length(max=100, message="令牌名称最长 100 个字符")])
+    name = StringField(_l("令牌名称"), validators=[DataRequired(message=_l("请填写令牌名称，例如用途或系统名")),
+                                                 Length(max=100, message=_l("令牌名称最长 100 个字符"))])
 
 
 def _tokens():

@@ -16,11 +16,13 @@ from __future__ import annotations
 import copy
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core.audit import record
 from core.auth import access
 from core.extensions import db
+from core.i18n import current_lang, label
 from core.models import Assessment, FormDefinition, Jurisdiction, User
 from core.models.base import utcnow
 from core.plugins import hook
@@ -94,12 +96,13 @@ def _audit(assessment: Assessment, action: str, actor: User, comment: str = "", 
 def open_assessment(assessor: Jurisdiction, jurisdiction: Jurisdiction, year: int, actor: User) -> Assessment:
     """The assessor opens the year's sheet for one of its child jurisdictions."""
     if assessor.id not in access.assessor_jurisdictions(actor):
-        raise TransitionRefused("只有上级单位的财务部门可以发起考核")
+        raise TransitionRefused(gettext("只有上级单位的财务部门可以发起考核"))
     if jurisdiction.parent_id != assessor.id:
-        raise TransitionRefused(f"「{jurisdiction.name_zh}」不是「{assessor.name_zh}」的下级单位")
+        raise TransitionRefused(gettext("「%(body)s」不是「%(assessor)s」的下级单位", body=jurisdiction.name(current_lang()),
+                                        assessor=assessor.name(current_lang())))
     definition = definition_for(assessor)
     if definition is None:
-        raise TransitionRefused("本辖区尚未发布工作评分表")
+        raise TransitionRefused(gettext("本辖区尚未发布工作评分表"))
     existing = db.session.scalar(select(Assessment).where(
         Assessment.jurisdiction_id == jurisdiction.id, Assessment.year == year, Assessment.definition_kind == KIND))
     if existing is not None:
@@ -114,15 +117,15 @@ def open_assessment(assessor: Jurisdiction, jurisdiction: Jurisdiction, year: in
 
 def _fresh(assessment: Assessment, lock_version) -> None:
     if lock_version is not None and int(lock_version) != assessment.lock_version:
-        raise StaleEdit("评分表在您打开后已被修改，您的修改未保存。请刷新页面后再修改。")
+        raise StaleEdit(gettext("评分表在您打开后已被修改，您的修改未保存。请刷新页面后再修改。"))
 
 
 def save_self(assessment: Assessment, inputs: dict, evidence: dict, actor: User, lock_version=None) -> ScoreResult:
     """The assessed body saves its self scores and evidence (a draft may be incomplete)."""
     if not access.can_self_assess(actor, assessment):
-        raise TransitionRefused("只有被考核单位可以填写自评分数")
+        raise TransitionRefused(gettext("只有被考核单位可以填写自评分数"))
     if assessment.state not in SELF_EDITABLE:
-        raise TransitionRefused(f"评分表状态为「{STATE_LABELS[assessment.state]['zh']}」，不能修改自评")
+        raise TransitionRefused(gettext("评分表状态为「%(state)s」，不能修改自评", state=label(STATE_LABELS[assessment.state])))
     _fresh(assessment, lock_version)
     assessment.self_inputs = inputs
     assessment.evidence = evidence
@@ -135,13 +138,13 @@ def save_self(assessment: Assessment, inputs: dict, evidence: dict, actor: User,
 def submit_self(assessment: Assessment, actor: User, lock_version=None) -> ScoreResult:
     """Submit the self scores to the assessor: every item must be scored."""
     if not access.can_self_assess(actor, assessment):
-        raise TransitionRefused("只有被考核单位可以提交自评")
+        raise TransitionRefused(gettext("只有被考核单位可以提交自评"))
     if assessment.state not in SELF_EDITABLE:
-        raise TransitionRefused(f"评分表状态为「{STATE_LABELS[assessment.state]['zh']}」，不能提交自评")
+        raise TransitionRefused(gettext("评分表状态为「%(state)s」，不能提交自评", state=label(STATE_LABELS[assessment.state])))
     _fresh(assessment, lock_version)
     result = score_stage(assessment, "self")
     if not result.ok:
-        raise TransitionRefused("自评尚未完成，不能提交，请按提示补充", list(result.problems))
+        raise TransitionRefused(gettext("自评尚未完成，不能提交，请按提示补充"), list(result.problems))
     assessment.self_total = result.total
     assessment.state = "self_submitted"
     assessment.self_submitted_at = utcnow()
@@ -154,9 +157,9 @@ def submit_self(assessment: Assessment, actor: User, lock_version=None) -> Score
 
 def _require_assessor(assessment: Assessment, actor: User, lock_version) -> None:
     if not access.can_assess(actor, assessment):
-        raise TransitionRefused("只有上级单位的财务部门可以评定")
+        raise TransitionRefused(gettext("只有上级单位的财务部门可以评定"))
     if assessment.state != "self_submitted":
-        raise TransitionRefused(f"评分表状态为「{STATE_LABELS[assessment.state]['zh']}」，不能评定")
+        raise TransitionRefused(gettext("评分表状态为「%(state)s」，不能评定", state=label(STATE_LABELS[assessment.state])))
     _fresh(assessment, lock_version)
 
 
@@ -164,7 +167,7 @@ def return_self(assessment: Assessment, actor: User, comment: str, lock_version=
     _require_assessor(assessment, actor, lock_version)
     comment = (comment or "").strip()
     if not comment:
-        raise TransitionRefused("退回自评须填写说明")
+        raise TransitionRefused(gettext("退回自评须填写说明"))
     assessment.return_comment = comment[:4000]
     assessment.state = "returned"
     _audit(assessment, "return_self", actor, comment=assessment.return_comment)
@@ -185,7 +188,7 @@ def finalise(assessment: Assessment, actor: User, lock_version=None) -> ScoreRes
     _require_assessor(assessment, actor, lock_version)
     result = score_stage(assessment, "assessed")
     if not result.ok:
-        raise TransitionRefused("评定尚未完成，不能确认，请按提示补充", list(result.problems))
+        raise TransitionRefused(gettext("评定尚未完成，不能确认，请按提示补充"), list(result.problems))
     assessment.assessed_total = result.total
     assessment.state = "assessed"
     assessment.assessed_at = utcnow()

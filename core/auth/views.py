@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.audit import record
+from core.auth import lockout, sessions
 from core.extensions import db, limiter
 from core.models import User
 
@@ -17,13 +19,15 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired(message="请输入用户名"), Length(max=80)])
-    password = PasswordField("密码", validators=[DataRequired(message="请输入密码"), Length(max=200)])
+    username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请输入用户名")), Length(max=80)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请输入密码")), Length(max=200)])
 
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an absolute URL here would be an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read "/\\host" like "//host", so backslashes and control characters are refused too.
+    if target and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target and not any(ord(c) < 32 for c in target):
         return target
     return url_for("projects.index")
 
@@ -33,21 +37,33 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        username = form.username.data.strip()
+        user = db.session.scalar(select(User).where(User.username == username))
+        # Per-username lockout (core/auth/lockout.py): checked before the password, so a
+        # locked name cannot be probed further, not even with the right password.
+        until = lockout.locked_until(username, user)
+        if until is not None:
+            flash(lockout.message(until), "error")
+            return render_template("auth/login.html", form=form), 429
         if user is not None and user.is_active and user.check_password(form.password.data):
+            sessions.end()  # nothing from before the login carries over into the new session
             session.permanent = True
             login_user(user)
+            sessions.start()
             record("login", "user", user.id, actor=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        flash(_("用户名或密码错误"), "error")
+        lockout.record_failure(username, user)
+        db.session.commit()
+        until = lockout.locked_until(username, user)
+        flash(lockout.message(until) if until is not None else _("用户名或密码错误"), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sessions.end()
     return redirect(url_for("auth.login"))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -24,9 +25,9 @@ bp = Blueprint("disclosure_admin", __name__, url_prefix="/admin/disclosure")
 
 
 class DisclosureForm(FlaskForm):
-    mode = RadioField("公开年度", choices=[("pack", "按辖区配置包（pack.json）的设置"),
-                                        ("custom", "自定义")], default="pack")
-    years = StringField("公开的年度", validators=[Length(max=200)])
+    mode = RadioField(_l("公开年度"), choices=[("pack", _l("按辖区配置包（pack.json）的设置")),
+                                            ("custom", _l("自定义"))], default="pack")
+    years = StringField(_l("公开的年度"), validators=[Length(max=200)])
 
     def validate_years(self, field):
         if self.mode.data == "custom":

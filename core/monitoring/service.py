@@ -5,13 +5,14 @@ state, write the audit rows and leave the commit to the caller.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from core.audit import record
 from core.auth import access
 from core.definitions.data import validate_data
 from core.extensions import db
-from core.i18n import current_lang
+from core.i18n import current_lang, label
 from core.models import FormDefinition, MonitoringReport, Project, SubmissionRevision, User
 from core.models.base import utcnow
 from core.monitoring.lights import ProjectLights, evaluate, report_problems
@@ -142,18 +143,18 @@ def start_report(project: Project, year: int, round_id: str, actor: User) -> Mon
     if existing is not None:
         return existing
     if not access.can_file_for(actor, project.organization_id):
-        raise TransitionRefused("您无权填报此项目的监控表")
+        raise TransitionRefused(gettext("您无权填报此项目的监控表"))
     if year not in project_years(project):
-        raise TransitionRefused(f"项目实施期不含 {year} 年")
+        raise TransitionRefused(gettext("项目实施期不含 %(year)s 年", year=year))
     revision = approved_goal(project)
     if revision is None:
-        raise TransitionRefused("绩效目标表批复后才能进行绩效监控")
+        raise TransitionRefused(gettext("绩效目标表批复后才能进行绩效监控"))
     definition = definition_for(project)
     if definition is None:
-        raise TransitionRefused("本辖区尚未发布绩效监控表")
+        raise TransitionRefused(gettext("本辖区尚未发布绩效监控表"))
     round = settings_of(definition).round(round_id)
     if round is None:
-        raise TransitionRefused(f"本辖区没有监控轮次「{round_id}」")
+        raise TransitionRefused(gettext("本辖区没有监控轮次「%(round)s」", round=round_id))
     fields = {spec["id"]: PREFILL_SOURCES[spec["prefill"]](project)
               for section in definition.body.get("sections", []) for spec in section.get("fields", [])
               if spec.get("prefill") in PREFILL_SOURCES}
@@ -168,11 +169,11 @@ def start_report(project: Project, year: int, round_id: str, actor: User) -> Mon
 
 def _require(report: MonitoringReport, actor: User, lock_version) -> None:
     if not access.can_file_for(actor, report.project.organization_id):
-        raise TransitionRefused("您无权填报此项目的监控表")
+        raise TransitionRefused(gettext("您无权填报此项目的监控表"))
     if report.state not in EDITABLE:
-        raise TransitionRefused(f"监控表状态为「{STATE_LABELS[report.state]['zh']}」，不能修改")
+        raise TransitionRefused(gettext("监控表状态为「%(state)s」，不能修改", state=label(STATE_LABELS[report.state])))
     if lock_version is not None and int(lock_version) != report.lock_version:
-        raise StaleEdit("此监控表在您打开后已被修改，您的修改未保存。请刷新页面后再修改。")
+        raise StaleEdit(gettext("此监控表在您打开后已被修改，您的修改未保存。请刷新页面后再修改。"))
 
 
 def _store(report: MonitoringReport, data: dict) -> ProjectLights:
@@ -200,7 +201,7 @@ def submit_report(report: MonitoringReport, actor: User, lock_version=None) -> P
     lights = _store(report, report.data)
     problems = problems_of(report, report.data, lights)
     if problems:
-        raise TransitionRefused("监控表有未填或须说明的内容，不能报送，请按提示补充", problems)
+        raise TransitionRefused(gettext("监控表有未填或须说明的内容，不能报送，请按提示补充"), problems)
     report.state = "submitted"
     report.submitted_at = utcnow()
     report.review_comment = ""
@@ -212,12 +213,12 @@ def submit_report(report: MonitoringReport, actor: User, lock_version=None) -> P
 def return_report(report: MonitoringReport, actor: User, comment: str) -> None:
     """Finance sends a submitted report back for correction (a comment is required)."""
     if not access.can_supervise(actor, report.project):
-        raise TransitionRefused("您无权退回此监控表")
+        raise TransitionRefused(gettext("您无权退回此监控表"))
     if report.state != "submitted":
-        raise TransitionRefused("只能退回已报送的监控表")
+        raise TransitionRefused(gettext("只能退回已报送的监控表"))
     comment = (comment or "").strip()
     if not comment:
-        raise TransitionRefused("退回须填写说明")
+        raise TransitionRefused(gettext("退回须填写说明"))
     report.state = "returned"
     report.review_comment = comment
     _audit(report, "return", actor, comment=comment)

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -45,25 +46,25 @@ def available_kinds(project: Project) -> list[str]:
 
 
 class ProjectForm(FlaskForm):
-    organization_id = SelectField("填报部门", coerce=int)
-    name = StringField("项目名称", validators=[DataRequired(message="请填写项目名称"), Length(max=300)])
-    code = StringField("项目编码", validators=[Optional(), Length(max=64)])
-    year = IntegerField("年度", validators=[DataRequired(message="请填写年度"),
-                                           NumberRange(2000, 2100, message="年度须在 2000–2100 之间")])
-    budget = StringField("预算数", validators=[DataRequired(message="请填写预算数")])
-    multi_year = BooleanField("跨年度项目")
-    end_year = IntegerField("实施期末年度", validators=[Optional(), NumberRange(2000, 2100)])
-    serves_public = BooleanField("面向社会公众或服务对象（须设满意度指标）", default=True)
+    organization_id = SelectField(_l("填报部门"), coerce=int)
+    name = StringField(_l("项目名称"), validators=[DataRequired(message=_l("请填写项目名称")), Length(max=300)])
+    code = StringField(_l("项目编码"), validators=[Optional(), Length(max=64)])
+    year = IntegerField(_l("年度"), validators=[DataRequired(message=_l("请填写年度")),
+                                               NumberRange(2000, 2100, message=_l("年度须在 2000–2100 之间"))])
+    budget = StringField(_l("预算数"), validators=[DataRequired(message=_l("请填写预算数"))])
+    multi_year = BooleanField(_l("跨年度项目"))
+    end_year = IntegerField(_l("实施期末年度"), validators=[Optional(), NumberRange(2000, 2100)])
+    serves_public = BooleanField(_l("面向社会公众或服务对象（须设满意度指标）"), default=True)
 
     def validate_budget(self, field):
         try:
             value = Decimal(field.data.replace(",", "").strip())
         except (InvalidOperation, AttributeError):
-            raise ValidationError(f"预算数必须是数字，收到「{field.data}」")
+            raise ValidationError(_("预算数必须是数字，收到「%(value)s」", value=field.data))
         if value < 0:
-            raise ValidationError("预算数不能为负数")
+            raise ValidationError(_("预算数不能为负数"))
         if not value.is_finite() or value >= Decimal("1e15"):
-            raise ValidationError("预算数过大")
+            raise ValidationError(_("预算数过大"))
 
 
 @bp.route("/")
@@ -98,7 +99,7 @@ def new_project():
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            form.name.errors = list(form.name.errors) + ["本部门该年度已有同名项目"]
+            form.name.errors = list(form.name.errors) + [_("本部门该年度已有同名项目")]
         else:
             record("project.create", "project", project.id,
                    jurisdiction_id=project.organization.jurisdiction_id,
@@ -193,7 +194,7 @@ def form_post(project_id: int, kind: str):
     except StaleDataError:
         db.session.rollback()
         return _refused(project, submission, service.StaleEdit(
-            "此表刚被他人修改，您的修改未保存。请刷新页面查看最新内容后再修改。"), data, action)
+            _("此表刚被他人修改，您的修改未保存。请刷新页面查看最新内容后再修改。")), data, action)
     if action == "submit":
         flash(_("已提交，等待财务部门审核"), "success")
         return redirect(url_for("projects.form_page", project_id=project.id, kind=kind))
@@ -273,5 +274,5 @@ def revision(project_id: int, kind: str, revision_id: int):
     return render_template(
         "forms/view.html", project=project, submission=submission, raw=raw, data=rev.data,
         layout=indicator_layout(raw, rev.data.get("indicators", [])), findings=[],
-        state_label=f"修订 {rev.adjustment_no} · {rev.event}", can_adjust=False,
+        state_label=_("修订 %(n)s · %(event)s", n=rev.adjustment_no, event=rev.event), can_adjust=False,
         can_review=False, revision=rev)

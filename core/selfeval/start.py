@@ -1,6 +1,8 @@
 """Creating a project's self-evaluation from its approved goal form."""
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from core.extensions import db
 from core.models import SubmissionRevision
 from core.scoring import instantiate_from_goal
@@ -23,7 +25,7 @@ def start_self_evaluation(project, actor):
     goal = project.submission("goal")
     approved = goal.approved_revision if goal is not None else None
     if approved is None:
-        raise TransitionRefused("绩效目标表批复后才能填写自评表")
+        raise TransitionRefused(gettext("绩效目标表批复后才能填写自评表"))
     submission = service.start_submission(project, KIND, actor)
     if "scoring" in submission.data:
         return submission  # created (and instantiated) by a concurrent request a moment ago

@@ -159,7 +159,7 @@ def save(project_id: int):
         if action == "submit":
             result = score_submission(submission, tree=tree)
             if not result.ok:
-                raise TransitionRefused("评分有误或尚未完成，不能提交，请按提示修改",
+                raise TransitionRefused(_("评分有误或尚未完成，不能提交，请按提示修改"),
                                         problems=list(result.problems))
             service.apply_transition(submission, "submit", current_user, lock_version=saved_version)
             db.session.commit()

@@ -16,9 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
+
 from core.audit import record
 from core.auth import access
 from core.extensions import db
+from core.i18n import label
 from core.models import MonitoringReport, Project, RectificationItem, RectificationLetter, User
 from core.models.base import utcnow
 from core.workflow.transitions import TransitionRefused
@@ -61,9 +64,10 @@ def letter_state(letter: RectificationLetter, today: date) -> str:
 def _text(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise TransitionRefused(f"请填写{what}")
+        raise TransitionRefused(gettext("请填写%(what)s", what=what))
     if len(value) > MAX_TEXT:
-        raise TransitionRefused(f"{what}最多 {MAX_TEXT} 个字，现有 {len(value)} 个字")
+        raise TransitionRefused(gettext("%(what)s最多 %(max)s 个字，现有 %(n)s 个字", what=what, max=MAX_TEXT,
+                                        n=len(value)))
     return value
 
 
@@ -78,19 +82,21 @@ def issue_letter(project: Project, actor: User, title: str, items: list[NewItem]
                  ) -> RectificationLetter:
     """Finance issues a feedback letter with at least one problem and its deadline."""
     if not access.can_supervise(actor, project):
-        raise TransitionRefused("只有本辖区财务部门可以下发反馈函")
+        raise TransitionRefused(gettext("只有本辖区财务部门可以下发反馈函"))
     if source not in SOURCES:
-        raise TransitionRefused(f"未知的来源「{source}」")
+        raise TransitionRefused(gettext("未知的来源「%(source)s」", source=source))
     if not items:
-        raise TransitionRefused("反馈函至少须列出一个问题及整改期限")
+        raise TransitionRefused(gettext("反馈函至少须列出一个问题及整改期限"))
     if len(items) > MAX_ITEMS:
-        raise TransitionRefused(f"一份反馈函最多 {MAX_ITEMS} 个问题")
+        raise TransitionRefused(gettext("一份反馈函最多 %(n)s 个问题", n=MAX_ITEMS))
     today = today or date.today()
     for number, item in enumerate(items, 1):
-        _text(item.problem, f"第 {number} 个问题")
+        _text(item.problem, gettext("第 %(n)s 个问题", n=number))
         if item.deadline < today:
-            raise TransitionRefused(f"第 {number} 个问题的整改期限 {item.deadline:%Y-%m-%d} 早于今天")
-    letter = RectificationLetter(project=project, report=report, source=source, title=_text(title, "反馈函标题")[:300],
+            raise TransitionRefused(gettext("第 %(n)s 个问题的整改期限 %(deadline)s 早于今天", n=number,
+                                            deadline=f"{item.deadline:%Y-%m-%d}"))
+    letter = RectificationLetter(project=project, report=report, source=source,
+                                 title=_text(title, gettext("反馈函标题"))[:300],
                                  summary=(summary or "").strip()[:MAX_TEXT], issued_by=actor)
     letter.items = [RectificationItem(problem=i.problem.strip(), deadline=i.deadline, state="open") for i in items]
     db.session.add(letter)
@@ -101,18 +107,18 @@ def issue_letter(project: Project, actor: User, title: str, items: list[NewItem]
 
 def _fresh(item: RectificationItem, lock_version) -> None:
     if lock_version is not None and int(lock_version) != item.lock_version:
-        raise TransitionRefused("此事项在您打开后已被他人处理，请刷新页面查看最新状态。")
+        raise TransitionRefused(gettext("此事项在您打开后已被他人处理，请刷新页面查看最新状态。"))
 
 
 def answer_item(item: RectificationItem, actor: User, measures: str, lock_version=None) -> None:
     """The department answers one problem with its measures (整改措施)."""
     project = item.letter.project
     if not access.can_file_for(actor, project.organization_id):
-        raise TransitionRefused("只有项目所在部门的填报人可以反馈整改措施")
+        raise TransitionRefused(gettext("只有项目所在部门的填报人可以反馈整改措施"))
     if item.state != "open":
-        raise TransitionRefused(f"此问题状态为「{ITEM_STATES[item.state]['zh']}」，不能再反馈")
+        raise TransitionRefused(gettext("此问题状态为「%(state)s」，不能再反馈", state=label(ITEM_STATES[item.state])))
     _fresh(item, lock_version)
-    item.measures = _text(measures, "整改措施")
+    item.measures = _text(measures, gettext("整改措施"))
     item.state = "answered"
     item.answered_by = actor
     item.answered_at = utcnow()
@@ -122,9 +128,9 @@ def answer_item(item: RectificationItem, actor: User, measures: str, lock_versio
 def _decide(item: RectificationItem, actor: User, lock_version) -> Project:
     project = item.letter.project
     if not access.can_supervise(actor, project):
-        raise TransitionRefused("只有本辖区财务部门可以确认整改")
+        raise TransitionRefused(gettext("只有本辖区财务部门可以确认整改"))
     if item.state != "answered":
-        raise TransitionRefused("此问题尚未反馈整改措施")
+        raise TransitionRefused(gettext("此问题尚未反馈整改措施"))
     _fresh(item, lock_version)
     return project
 
@@ -138,6 +144,6 @@ def accept_item(item: RectificationItem, actor: User, comment: str = "", lock_ve
 
 def return_item(item: RectificationItem, actor: User, comment: str, lock_version=None) -> None:
     project = _decide(item, actor, lock_version)
-    item.review_comment = _text(comment, "退回原因")
+    item.review_comment = _text(comment, gettext("退回原因"))
     item.state = "open"
     _audit(item, "return", actor, project, comment=item.review_comment)

@@ -6,11 +6,13 @@ is one transaction.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from core.audit import record
 from core.auth import access
 from core.extensions import db
+from core.i18n import label
 from core.models import FormDefinition, Project, Review, Submission, SubmissionRevision, User
 from core.plugins import hook
 from core.workflow.checks import CheckResult, check, findings_to_json
@@ -38,7 +40,7 @@ def start_submission(project: Project, kind: str, actor: User) -> Submission:
         return existing
     definition = latest_published(project.organization.jurisdiction_id, kind)
     if definition is None:
-        raise TransitionRefused(f"本辖区尚未发布「{kind}」表单")
+        raise TransitionRefused(gettext("本辖区尚未发布「%(kind)s」表单", kind=kind))
     existing = _lock_project_and_find(project, kind)
     if existing is not None:
         return existing
@@ -88,16 +90,17 @@ def initial_data(project: Project, definition: FormDefinition) -> dict:
 
 def _require_fresh(submission: Submission, lock_version: int | None) -> None:
     if lock_version is not None and int(lock_version) != submission.lock_version:
-        raise StaleEdit("此表在您打开后已被修改（可能是他人或您在另一个窗口），您的修改未保存。"
-                        "请刷新页面查看最新内容后再修改。")
+        raise StaleEdit(gettext("此表在您打开后已被修改（可能是他人或您在另一个窗口），您的修改未保存。"
+                                "请刷新页面查看最新内容后再修改。"))
 
 
 def save_draft(submission: Submission, data: dict, actor: User, lock_version: int | None) -> CheckResult:
     """Save the filer's data (even with problems: a draft may be incomplete)."""
     if not access.can_file_for(actor, submission.project.organization_id):
-        raise TransitionRefused("您无权填报此项目")
+        raise TransitionRefused(gettext("您无权填报此项目"))
     if submission.state not in EDITABLE_STATES:
-        raise TransitionRefused(f"此表状态为「{STATE_LABELS[submission.state]['zh']}」，不能修改")
+        raise TransitionRefused(gettext("此表状态为「%(state)s」，不能修改",
+                                        state=label(STATE_LABELS[submission.state])))
     _require_fresh(submission, lock_version)
     result = check(submission, data)
     changes = diff_data(submission.data, data)
@@ -115,12 +118,13 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
     transition = TRANSITIONS[name]
     _require_permission(submission, transition, actor)
     if submission.state not in transition.sources:
-        raise TransitionRefused(
-            f"此表当前状态为「{STATE_LABELS[submission.state]['zh']}」，不能「{transition.label['zh']}」")
+        raise TransitionRefused(gettext("此表当前状态为「%(state)s」，不能「%(action)s」",
+                                        state=label(STATE_LABELS[submission.state]),
+                                        action=label(transition.label)))
     _require_fresh(submission, lock_version)
     comment = (comment or "").strip()
     if transition.comment_required and not comment:
-        raise TransitionRefused(f"「{transition.label['zh']}」须填写说明")
+        raise TransitionRefused(gettext("「%(action)s」须填写说明", action=label(transition.label)))
 
     result = None
     detail: dict = {"from": submission.state, "to": transition.target}
@@ -128,7 +132,8 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
         result = check(submission, submission.data)
         submission.findings = findings_to_json(result.findings)
         if not result.ok_to_submit:
-            raise TransitionRefused("表单有错误，不能提交，请按提示修改", result.problems, result.blocking_findings)
+            raise TransitionRefused(gettext("表单有错误，不能提交，请按提示修改"), result.problems,
+                                    result.blocking_findings)
         # Normalised fields replace what was typed; parts the definition validator
         # does not know (a self-evaluation's scores and scoring tree) are kept.
         submission.data = {**submission.data, **result.data}
@@ -158,7 +163,7 @@ def _require_permission(submission: Submission, transition, actor: User) -> None
     else:
         allowed = access.can_review(actor, submission)
     if not allowed:
-        raise TransitionRefused(f"您无权对此表执行「{transition.label['zh']}」")
+        raise TransitionRefused(gettext("您无权对此表执行「%(action)s」", action=label(transition.label)))
 
 
 def _revision(submission: Submission, event: str, actor: User) -> None:

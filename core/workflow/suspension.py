@@ -13,11 +13,13 @@ the department's filer writes the report. Every step is audited. The caller comm
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core.audit import record
 from core.auth import access
 from core.extensions import db
+from core.i18n import label
 from core.models import FundingSuspension, MonitoringReport, Project, User
 from core.models.base import utcnow
 from core.workflow.transitions import TransitionRefused
@@ -44,15 +46,16 @@ def suspensions_of(project: Project) -> list[FundingSuspension]:
 def _text(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise TransitionRefused(f"请填写{what}")
+        raise TransitionRefused(gettext("请填写%(what)s", what=what))
     if len(value) > MAX_TEXT:
-        raise TransitionRefused(f"{what}最多 {MAX_TEXT} 个字，现有 {len(value)} 个字")
+        raise TransitionRefused(gettext("%(what)s最多 %(max)s 个字，现有 %(n)s 个字", what=what, max=MAX_TEXT,
+                                        n=len(value)))
     return value
 
 
 def _fresh(suspension: FundingSuspension, lock_version) -> None:
     if lock_version is not None and int(lock_version) != suspension.lock_version:
-        raise TransitionRefused("此事项在您打开后已被他人处理，请刷新页面查看最新状态。")
+        raise TransitionRefused(gettext("此事项在您打开后已被他人处理，请刷新页面查看最新状态。"))
 
 
 def _audit(suspension: FundingSuspension, action: str, actor: User, comment: str = "") -> None:
@@ -65,11 +68,11 @@ def _audit(suspension: FundingSuspension, action: str, actor: User, comment: str
 def suspend(project: Project, actor: User, reason: str, report: MonitoringReport | None = None) -> FundingSuspension:
     """Finance suspends the project's funds, saying why."""
     if not access.can_supervise(actor, project):
-        raise TransitionRefused("只有本辖区财务部门可以暂缓拨款")
+        raise TransitionRefused(gettext("只有本辖区财务部门可以暂缓拨款"))
     if active_suspension(project) is not None:
-        raise TransitionRefused("此项目已暂缓拨款，整改报告批准前不能重复暂缓")
+        raise TransitionRefused(gettext("此项目已暂缓拨款，整改报告批准前不能重复暂缓"))
     suspension = FundingSuspension(project=project, report=report, state="suspended",
-                                   reason=_text(reason, "暂缓拨款的原因"), suspended_by=actor)
+                                   reason=_text(reason, gettext("暂缓拨款的原因")), suspended_by=actor)
     db.session.add(suspension)
     db.session.flush()
     _audit(suspension, "suspend", actor, comment=suspension.reason)
@@ -79,11 +82,12 @@ def suspend(project: Project, actor: User, reason: str, report: MonitoringReport
 def submit_report(suspension: FundingSuspension, actor: User, text: str, lock_version=None) -> None:
     """The department hands in its written rectification report (书面整改报告)."""
     if not access.can_file_for(actor, suspension.project.organization_id):
-        raise TransitionRefused("只有项目所在部门的填报人可以提交整改报告")
+        raise TransitionRefused(gettext("只有项目所在部门的填报人可以提交整改报告"))
     if suspension.state != "suspended":
-        raise TransitionRefused(f"当前状态为「{STATE_LABELS[suspension.state]['zh']}」，不能提交整改报告")
+        raise TransitionRefused(gettext("当前状态为「%(state)s」，不能提交整改报告",
+                                        state=label(STATE_LABELS[suspension.state])))
     _fresh(suspension, lock_version)
-    suspension.rectification_report = _text(text, "整改报告")
+    suspension.rectification_report = _text(text, gettext("整改报告"))
     suspension.state = "reported"
     suspension.reported_by = actor
     suspension.reported_at = utcnow()
@@ -92,9 +96,10 @@ def submit_report(suspension: FundingSuspension, actor: User, text: str, lock_ve
 
 def _decide(suspension: FundingSuspension, actor: User, lock_version) -> None:
     if not access.can_supervise(actor, suspension.project):
-        raise TransitionRefused("只有本辖区财务部门可以审批整改报告")
+        raise TransitionRefused(gettext("只有本辖区财务部门可以审批整改报告"))
     if suspension.state != "reported":
-        raise TransitionRefused(f"当前状态为「{STATE_LABELS[suspension.state]['zh']}」，没有待审批的整改报告")
+        raise TransitionRefused(gettext("当前状态为「%(state)s」，没有待审批的整改报告",
+                                        state=label(STATE_LABELS[suspension.state])))
     _fresh(suspension, lock_version)
     suspension.decided_by = actor
 
@@ -111,6 +116,6 @@ def approve_report(suspension: FundingSuspension, actor: User, comment: str = ""
 def return_report(suspension: FundingSuspension, actor: User, comment: str, lock_version=None) -> None:
     """Finance returns an insufficient report; funds stay suspended."""
     _decide(suspension, actor, lock_version)
-    suspension.decision_comment = _text(comment, "退回原因")
+    suspension.decision_comment = _text(comment, gettext("退回原因"))
     suspension.state = "suspended"
     _audit(suspension, "return", actor, comment=suspension.decision_comment)

@@ -112,3 +112,19 @@ def test_users_can_only_be_scoped_inside_the_jurisdiction(app, client, users, pe
         "role": "reviewer", "scope": "j1"})
     assert "用户名「futian_filer」已被使用" in text(response)
     assert "long-enough-1" not in response.get_data(as_text=True)  # a password is never echoed back
+
+
+def test_an_admin_cannot_move_a_jurisdiction_out_of_their_own_reach(app, client, users):
+    login(client, "sjz_admin")
+    page = client.get("/admin/jurisdictions/new").get_data(as_text=True)
+    client.post("/admin/jurisdictions/new", data=set_values(form_values(page, "jurisdiction-form"),
+                                                            code="xinji", name_zh="辛集市总工会", parent="shijiazhuang"))
+    page = client.get("/admin/jurisdictions/xinji/settings").get_data(as_text=True)
+    response = client.post("/admin/jurisdictions/xinji/settings",
+                           data=set_values(form_values(page, "jurisdiction-form"), parent=""))
+    assert response.status_code == 422 and "您将不再是此辖区的管理员" in plain(response)
+    # "new" is the address of the creation page, not a code.
+    page = client.get("/admin/jurisdictions/new").get_data(as_text=True)
+    response = client.post("/admin/jurisdictions/new", data=set_values(form_values(page, "jurisdiction-form"),
+                                                                       code="new", name_zh="新"))
+    assert response.status_code == 422 and "是保留字" in plain(response)

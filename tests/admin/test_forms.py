@@ -170,3 +170,13 @@ def test_adding_a_form_of_a_new_kind(app, admin):
     response = admin.post("/admin/jurisdictions/futian/forms", data={
         "csrf_token": csrf_token(admin, "/admin/jurisdictions/futian"), "kind": "goal"})
     assert "已有" in text(admin.get(response.headers["Location"]))
+
+
+def test_absurd_json_in_the_raw_editor_is_a_message_not_a_crash(app, admin):
+    url = f"{FUTIAN}/goal/json"
+    values = form_values(admin.get(url).get_data(as_text=True), "raw-form")
+    for body, message in (("[" * 50_000 + "]" * 50_000, "无法读取 JSON"), ('{"a": ' * 70 + "1" + "}" * 70, "嵌套超过"),
+                          ("[1, 2]", "必须是一个 JSON 对象")):
+        response = admin.post(url, data=set_values(values, body=body, action="save"))
+        assert response.status_code == 422 and message in text(response), (message, response.status_code)
+    assert rows(app, "futian", "goal") == [(1, True)]

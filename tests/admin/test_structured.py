@@ -131,3 +131,13 @@ def test_tree_buttons():
     assert [c["id"] for c in body["indicator_tree"]["categories"][3]["children"]] == ["sub2", "sub1"]
     body, _ = structured.apply_action(body, "remove_category:0")
     assert [c["id"] for c in body["indicator_tree"]["categories"]] == ["effect", "satisfaction", "category1"]
+
+
+def test_every_builtin_form_previews_and_has_versions_pages(app, admin_client):
+    for code, kind, _body in builtin_forms(app):
+        login(admin_client, "root_admin" if code == "shijiazhuang" else f"{code}_admin")
+        for page in ("preview", "versions", "json", "diff"):
+            response = admin_client.get(f"/admin/jurisdictions/{code}/forms/{kind}/{page}")
+            assert response.status_code == 200, (code, kind, page)
+        preview = admin_client.get(f"/admin/jurisdictions/{code}/forms/{kind}/preview").get_data(as_text=True)
+        assert 'class="paper' in preview and "修正后才能预览" not in preview, (code, kind)

@@ -68,8 +68,10 @@ def _populate_survey(project, filer) -> None:
         from survey.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
     except ImportError:  # the survey module is optional for backups: its tables come with it
         return
-    survey = Survey(project=project, title="满意度调查", template="futian/retirees", slug="abcd2345",
-                    definition={"questions": [{"id": "q-overall", "label": {"zh": "总体满意度"}}]},
+    from survey.catalog import templates_for
+    template = templates_for(project.organization.jurisdiction)[0]
+    survey = Survey(project=project, title="满意度调查", template=template.key, slug="abcd2345",
+                    definition=dict(template.definition.raw),
                     status="open", mode="invitation", min_seconds=0, created_by_id=filer.id,
                     opened_at=datetime(2024, 5, 1, tzinfo=timezone.utc))
     db.session.add(survey)

@@ -90,6 +90,25 @@ def test_create_a_county_and_edit_its_forms(app, page, live_server, admin, scree
     page.goto(f"{live_server}/admin/jurisdictions/xinhe")
     page.click("#form-goal button:has-text('发布')")
     expect(page.locator(".flash.success")).to_contain_text("已发布 v1")
+    # Its department and a filer.
+    page.click("text=单位与用户")
+    page.fill("#org-name", "新河县总工会本级")
+    page.fill("#org-code", "720001")
+    page.click("button:has-text('添加单位')")
+    expect(page.locator(".flash.success")).to_contain_text("已添加单位")
+    page.fill("#username", "xinhe_filer")
+    page.fill("#display_name", "李填报")
+    page.fill("#password", "1234567890")
+    page.select_option("#scope", label="新河县总工会本级")
+    page.click("button:has-text('创建用户')")
+    expect(page.locator("#live-problems")).to_contain_text("有 1 处问题，未创建用户")
+    expect(page.locator("#live-problems")).to_contain_text("password: 密码不能全是数字")
+    screenshot("admin-people-refused")
+    page.fill("#password", "xinhe-2026-pass")
+    page.select_option("#scope", label="新河县总工会本级")
+    page.click("button:has-text('创建用户')")
+    expect(page.locator(".flash.success")).to_contain_text("已创建用户「xinhe_filer」")
+    screenshot("admin-people")
     with app.app_context():
         xinhe = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "xinhe"))
         goal = db.session.scalar(select(FormDefinition).where(FormDefinition.jurisdiction_id == xinhe.id,
@@ -120,3 +139,34 @@ def test_edit_a_builtin_scoring_form_and_see_the_difference(app, page, live_serv
     expect(page.locator("ul.diff")).to_contain_text(
         "scoring.nodes[0].children[0].children[0].rule.items[0].label.zh: 「项目立项是否符合国家法律法规")
     screenshot("admin-version-diff")
+
+
+def test_hostile_and_oversized_packs_are_refused_with_clear_pages(app, page, live_server, admin, screenshot, tmp_path):
+    import json
+
+    from core.admin.service import export_doc
+
+    with app.app_context():
+        doc = export_doc(db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "futian")))
+    doc.update(code="evil", name={"zh": "恶意包"})
+    doc["forms"]["self_evaluation"]["computed"] = [
+        {"id": "pwn", "label": {"zh": "x"}, "expression": "().__class__.__bases__[0].__subclasses__()"}]
+    doc["forms"]["self_evaluation"]["scoring"]["nodes"][0]["weight"] = 45
+    evil = tmp_path / "evil-pack.json"
+    evil.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    log_in(page, live_server, "root_admin")
+    page.goto(f"{live_server}/admin/import")
+    page.set_input_files("#file", str(evil))
+    page.click("button:has-text('导入')")
+    expect(page.locator("#live-problems")).to_contain_text("未导入任何内容")
+    expect(page.locator("#live-problems")).to_contain_text("不允许访问属性「.__subclasses__」")
+    screenshot("admin-import-refused")
+    big = tmp_path / "big-pack.json"
+    big.write_bytes(b'{"code": "big", "padding": "' + b"x" * (50 * 1024 * 1024) + b'"}')
+    page.goto(f"{live_server}/admin/import")
+    page.set_input_files("#file", str(big))
+    page.click("button:has-text('导入')")
+    expect(page.locator("main")).to_contain_text("文件过大")
+    screenshot("admin-import-too-large")
+    with app.app_context():
+        assert db.session.scalar(select(Jurisdiction).where(Jurisdiction.code.in_(("evil", "big")))) is None

@@ -150,5 +150,5 @@ def test_filer_fills_the_august_report(page, live_server, people, screenshot):
     screenshot("monitoring-report-edit")
     page.fill("#f_budget_deviation_reason", "春节慰问金年底集中发放，已制定发放计划")
     page.click("button[value=submit]")
-    screenshot("monitoring-report-second-submit")
     assert "监控表已报送财务部门" in page.locator(".flash.success").inner_text()
+    screenshot("monitoring-report-submitted")

@@ -117,6 +117,11 @@ def test_owner_sees_results_and_poster(app, people, live_server, page, screensho
     assert page.locator("#index").inner_text() == "83.81%"
     assert page.locator("svg.survey-chart").count() == 9
     screenshot("survey-results")
+    page.goto(f"{live_server}/projects/{futian.project.id}/surveys/{survey.id}")
+    assert page.locator("svg.qr").count() == 1
+    screenshot("survey-owner-detail")
+    page.goto(f"{live_server}/projects/{futian.project.id}/surveys")
+    screenshot("survey-owner-index")
     page.goto(f"{live_server}/projects/{futian.project.id}/surveys/{survey.id}/poster")
     assert page.locator(".poster h1").inner_text() == survey.title
     page.emulate_media(media="print")
