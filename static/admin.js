@@ -13,9 +13,13 @@
     });
   });
 
-  // A changed rule type or node kind: save at once so its parameters appear.
+  // A changed rule type or node kind: save at once so its parameters appear (a node kind
+  // change drops the old rule or children, so it asks first).
   each("select[data-apply]", function (select) {
+    var previous = select.value;
     select.addEventListener("change", function () {
+      var question = select.getAttribute("data-confirm-change");
+      if (question && !window.confirm(question)) { select.value = previous; return; }
       var form = select.form;
       var apply = document.createElement("input");
       apply.type = "hidden"; apply.name = "action"; apply.value = "save";

@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2 import UndefinedError
 
 from core.admin import bp, service, structured
 from core.admin.blank import KIND_LABELS, SCORING_KINDS
@@ -31,8 +32,9 @@ def _row_or_404(j, kind: str, version: int | None = None):
 
 def _goal_categories(j) -> list[dict]:
     goal = service.working_copy(j, "goal")
-    tree = (goal.body.get("indicator_tree") or {}) if goal is not None else {}
-    return [c for c in tree.get("categories", []) if isinstance(c, dict)]
+    tree = goal.body.get("indicator_tree") if goal is not None else None
+    categories = tree.get("categories") if isinstance(tree, dict) else None
+    return [c for c in categories if isinstance(c, dict)] if isinstance(categories, list) else []
 
 
 def _editor_context(j, kind: str, row, body: dict, problems, warnings, anchor: str = "") -> dict:
@@ -48,10 +50,25 @@ def _editor_context(j, kind: str, row, body: dict, problems, warnings, anchor: s
         json_path=structured.json_path, param_labels=structured.PARAM_LABELS)
 
 
+#: Problems that mean the document's shape is not what the structured editor can show
+#: (a label that is a string, sections that are not a list…): the JSON editor fixes them.
+SHAPE_CODES = frozenset({"not_object", "not_list"})
+
+
+def _render_editor(j, kind: str, row, body: dict, problems, warnings, anchor: str = "", status: int = 200):
+    context = _editor_context(j, kind, row, body, problems, warnings, anchor)
+    if any(p.code in SHAPE_CODES for p in problems) or not isinstance(body, dict):
+        return render_template("admin/editor_unavailable.html", **context), status
+    try:
+        return render_template("admin/editor.html", **context), status
+    except (TypeError, AttributeError, UndefinedError):  # a shape the checks above did not foresee
+        return render_template("admin/editor_unavailable.html", **context), status
+
+
 def _stale(j, kind: str, row):
     flash(_("此表单刚被他人修改（或在另一个窗口中保存过），您的修改未保存。下面是最新的内容。"), "error")
     problems, warnings = service.form_problems(j, kind, row.body)
-    return render_template("admin/editor.html", **_editor_context(j, kind, row, row.body, problems, warnings)), 409
+    return _render_editor(j, kind, row, row.body, problems, warnings, status=409)
 
 
 @bp.route("/jurisdictions/<code>/forms/<kind>", methods=["GET"])
@@ -61,7 +78,7 @@ def editor(code: str, kind: str):
     kind = kind_or_404(kind)
     row = _row_or_404(j, kind)
     problems, warnings = service.form_problems(j, kind, row.body)
-    return render_template("admin/editor.html", **_editor_context(j, kind, row, row.body, problems, warnings))
+    return _render_editor(j, kind, row, row.body, problems, warnings)
 
 
 @bp.route("/jurisdictions/<code>/forms/<kind>", methods=["POST"])
@@ -82,14 +99,12 @@ def editor_post(code: str, kind: str):
     if action == "check":
         flash(_("检查完毕：没有问题，可以保存并发布") if not problems
               else _("检查发现 %(n)s 处问题（未保存）", n=len(problems)), "success" if not problems else "error")
-        return render_template("admin/editor.html", **_editor_context(j, kind, row, body, problems, warnings)), \
-            (200 if not problems else 422)
+        return _render_editor(j, kind, row, body, problems, warnings, status=200 if not problems else 422)
     draft = service.save_draft(j, kind, body, current_user, how="structured")
     db.session.commit()
     if read_problems:
         flash(_("草稿已保存，但有些输入无法读取："), "error")
-        return render_template("admin/editor.html", **_editor_context(j, kind, draft, draft.body, problems, warnings,
-                                                                        anchor)), 422
+        return _render_editor(j, kind, draft, draft.body, problems, warnings, anchor, status=422)
     if action == "save":
         flash(_("草稿 v%(v)s 已保存", v=draft.version) if not problems
               else _("草稿 v%(v)s 已保存，但有 %(n)s 处问题，修改后才能发布", v=draft.version, n=len(problems)),

@@ -50,7 +50,7 @@ def spec_from_form(form, rules: dict, base: JurisdictionSpec | None = None) -> t
 
 def _form_context(spec: JurisdictionSpec, problems=(), creating: bool = True):
     administered = require_admin()
-    parents = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(administered))
+    parents = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(list(administered)))
                                  .order_by(Jurisdiction.code)).all()
     builtins = db.session.scalars(select(Jurisdiction).where(Jurisdiction.builtin.is_(True))
                                   .order_by(Jurisdiction.code)).all()
@@ -65,7 +65,7 @@ def _form_context(spec: JurisdictionSpec, problems=(), creating: bool = True):
 @login_required
 def index():
     ids = require_admin()
-    jurisdictions = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids))
+    jurisdictions = db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(list(ids)))
                                        .order_by(Jurisdiction.builtin, Jurisdiction.code)).all()
     return render_template("admin/index.html", jurisdictions=jurisdictions)
 

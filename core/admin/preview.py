@@ -53,17 +53,20 @@ def _walk(nodes):
 
 def sample_goal_rows(scoring: Mapping, goal_body: Mapping) -> list[dict]:
     """One sample goal row (target ≥100%) for each ``from_goal`` node, so the template can be scored."""
-    tree = goal_body.get("indicator_tree") or {}
-    categories = {c.get("id"): c for c in tree.get("categories", []) if isinstance(c, Mapping)}
+    tree = goal_body.get("indicator_tree") if isinstance(goal_body.get("indicator_tree"), Mapping) else {}
+    listed = tree.get("categories") if isinstance(tree.get("categories"), list) else []
+    categories = {c.get("id"): c for c in listed if isinstance(c, Mapping)}
     rows = []
     for node in _walk(scoring.get("nodes")):
         spec = node.get("from_goal")
         if not isinstance(spec, Mapping) or node.get("children"):
             continue
         category = categories.get(spec.get("level1")) or {}
-        children = [c for c in category.get("children", []) if isinstance(c, Mapping)]
+        listed = category.get("children") if isinstance(category.get("children"), list) else []
+        children = [c for c in listed if isinstance(c, Mapping)]
         level2 = spec.get("level2") or (children[0].get("id") if children else "")
-        name = (category.get("label") or {}).get("zh") or spec.get("level1")
+        label = category.get("label")
+        name = (label.get("zh") if isinstance(label, Mapping) else None) or spec.get("level1")
         rows.append({"id": f"sample{len(rows) + 1}", "level1": spec.get("level1"), "level2": level2,
                      "name": f"示例：{name}", "description": "", "target": "≥100%", "basis": ""})
     return rows
@@ -79,7 +82,9 @@ def scoring_tree(jurisdiction, body: Mapping) -> tuple[Any, list[dict]]:
     scoring = dict(body["scoring"])
     rows: list[dict] = []
     if any(isinstance(n.get("from_goal"), Mapping) and not n.get("children") for n in _walk(scoring.get("nodes"))):
-        goal = service.working_copy(jurisdiction, "goal")
+        goal = service.draft_of(jurisdiction, "goal")
+        if goal is None or service.form_problems(jurisdiction, "goal", goal.body)[0]:
+            goal = service.latest_published(jurisdiction, "goal")  # a broken goal draft is no model
         goal_body = goal.body if goal is not None else {}
         rows = sample_goal_rows(scoring, goal_body)
         scoring = instantiate_from_goal(scoring, goal_body, {"indicators": rows})

@@ -151,9 +151,10 @@ def form_problems(jurisdiction: Jurisdiction, kind: str, body: Any, lang: str = 
     scoring = body.get("scoring")
     if kind != "goal" and isinstance(scoring, Mapping):
         goal = _goal_body(jurisdiction) or {}
-        tree = goal.get("indicator_tree") or {}
-        categories = {c.get("id"): c for c in tree.get("categories", []) if isinstance(c, Mapping)}
-        min_rows = tree.get("min_rows") or {}
+        tree = goal.get("indicator_tree") if isinstance(goal.get("indicator_tree"), Mapping) else {}
+        listed = tree.get("categories") if isinstance(tree.get("categories"), list) else []
+        categories = {c.get("id"): c for c in listed if isinstance(c, Mapping)}
+        min_rows = tree.get("min_rows") if isinstance(tree.get("min_rows"), Mapping) else {}
         for node, where in _walk_nodes(scoring.get("nodes"), "scoring.nodes"):
             spec = node.get("from_goal")
             if not isinstance(spec, Mapping) or node.get("children"):
@@ -164,8 +165,10 @@ def form_problems(jurisdiction: Jurisdiction, kind: str, body: Any, lang: str = 
                                         f"本辖区的绩效目标表没有一级指标「{level1}」，可用：{'、'.join(map(str, categories)) or '（无）'}",
                                         "goal_level_unknown"))
             elif not isinstance(min_rows.get(level1), int) or min_rows.get(level1) < 1:
+                name = categories[level1].get("label")
+                name = name.get("zh", level1) if isinstance(name, Mapping) else level1
                 warnings.append(Problem(f"{where}.from_goal.level1",
-                                        f"绩效目标表不要求「{categories[level1].get('label', {}).get('zh', level1)}」至少填一行"
+                                        f"绩效目标表不要求「{name}」至少填一行"
                                         f"（min_rows），没有该类指标的项目将无法生成自评表", "goal_rows_optional"))
     return problems, warnings
 
@@ -334,13 +337,14 @@ def spec_of(jurisdiction: Jurisdiction) -> JurisdictionSpec:
     """The settings page's values for an existing jurisdiction."""
     settings = jurisdiction.settings or {}
     goal = _goal_body(jurisdiction) or {}
-    plan = goal.get("milestones") or {}
+    plan = goal.get("milestones") if isinstance(goal.get("milestones"), Mapping) else {}
+    points = plan.get("points") if isinstance(plan.get("points"), list) else []
     return JurisdictionSpec(
         code=jurisdiction.code, name_zh=jurisdiction.name_zh, name_en=jurisdiction.name_en or "",
         parent=jurisdiction.parent.code if jurisdiction.parent is not None else "",
         money_unit=settings.get("money_unit") or "万元",
-        months=[p.get("month") for p in plan.get("points", []) if isinstance(p, Mapping)],
-        complete_by=plan.get("complete_by_month") or 12,
+        months=[p.get("month") for p in points if isinstance(p, Mapping) and isinstance(p.get("month"), int)],
+        complete_by=plan.get("complete_by_month") if isinstance(plan.get("complete_by_month"), int) else 12,
         grade_bands=copy.deepcopy(settings.get("grade_bands") or DEFAULT_GRADE_BANDS),
         quality_rules=dict(settings.get("quality_rules") or {}))
 
@@ -375,7 +379,8 @@ def update_settings(jurisdiction: Jurisdiction, spec: JurisdictionSpec, actor, q
     new_goal = None
     if goal is not None and isinstance(goal.body.get("milestones"), Mapping):
         plan = goal.body["milestones"]
-        months = [p.get("month") for p in plan.get("points", []) if isinstance(p, Mapping)]
+        points = plan.get("points") if isinstance(plan.get("points"), list) else []
+        months = [p.get("month") for p in points if isinstance(p, Mapping)]
         if months != spec.months or plan.get("complete_by_month") != spec.complete_by:
             new_goal = blank.with_milestones(goal.body, spec.months, spec.complete_by)
     if problems:
@@ -628,9 +633,9 @@ def subtree(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
 def members(jurisdiction: Jurisdiction) -> list[tuple[User, Membership]]:
     """Users holding a role in the jurisdiction, below it, or in one of their organizations."""
     ids = {j.id for j in _subtree(jurisdiction)}
-    organizations = set(db.session.scalars(select(Organization.id).where(Organization.jurisdiction_id.in_(ids))))
+    organizations = list(db.session.scalars(select(Organization.id).where(Organization.jurisdiction_id.in_(list(ids)))))
     rows = db.session.scalars(select(Membership).where(
-        Membership.jurisdiction_id.in_(ids) | Membership.organization_id.in_(organizations or {-1}))
+        Membership.jurisdiction_id.in_(list(ids)) | Membership.organization_id.in_(organizations or [-1]))
         .order_by(Membership.user_id, Membership.id))
     return [(m.user, m) for m in rows]
 

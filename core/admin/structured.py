@@ -348,7 +348,7 @@ def _parse_field(r: _Reader, p: str, old: Mapping) -> dict:
 
 def _parse_sections(r: _Reader, body: dict, old: dict) -> None:
     sections = []
-    for i, section in enumerate(old.get("sections") or []):
+    for i, section in enumerate(old.get("sections") if isinstance(old.get("sections"), list) else []):
         if not isinstance(section, Mapping):
             sections.append(section)
             continue
@@ -358,8 +358,9 @@ def _parse_sections(r: _Reader, body: dict, old: dict) -> None:
         new["label"] = r.label(f"{p}_label", section.get("label"))
         columns = r.text(f"{p}_columns")
         _set(new, "columns", to_number(columns) if columns else None)
+        fields = section.get("fields") if isinstance(section.get("fields"), list) else []
         new["fields"] = [_parse_field(r, f"{p}f{j}", field) if isinstance(field, Mapping) else field
-                         for j, field in enumerate(section.get("fields") or [])]
+                         for j, field in enumerate(fields)]
         sections.append(new)
     body["sections"] = sections
 
@@ -413,11 +414,11 @@ def _parse_tree(r: _Reader, body: dict, old: dict) -> None:
     if not r.flag("it_on"):
         body.pop("indicator_tree", None)
         return
-    tree = copy.deepcopy(dict(old.get("indicator_tree") or {}))
+    tree = copy.deepcopy(dict(old["indicator_tree"])) if isinstance(old.get("indicator_tree"), Mapping) else {}
     tree["label"] = r.label("it_label", tree.get("label") or {"zh": "绩效指标"})
     tree["allow_add_rows"] = r.flag("it_allow_add_rows")
     categories, min_rows = [], {}
-    for k, category in enumerate(tree.get("categories") or []):
+    for k, category in enumerate(tree.get("categories") if isinstance(tree.get("categories"), list) else []):
         if not isinstance(category, Mapping):
             categories.append(category)
             continue
@@ -430,7 +431,7 @@ def _parse_tree(r: _Reader, body: dict, old: dict) -> None:
         if rows:
             min_rows[new["id"]] = to_number(rows)
         children = []
-        for x, child in enumerate(category.get("children") or []):
+        for x, child in enumerate(category.get("children") if isinstance(category.get("children"), list) else []):
             if not isinstance(child, Mapping):
                 children.append(child)
                 continue
@@ -460,9 +461,10 @@ def _parse_node(r: _Reader, p: str, old: Mapping, registry: Mapping, problems: l
     if kind == "group":
         node.pop("rule", None)
         node.pop("from_goal", None)
+        children = old.get("children") if isinstance(old.get("children"), list) else []
         node["children"] = [_parse_node(r, f"{p}_{i}", child, registry, problems, f"{jpath}.children[{i}]")
                             if isinstance(child, Mapping) else child
-                            for i, child in enumerate(old.get("children") or [])]
+                            for i, child in enumerate(children)]
     elif kind == "goal":
         node.pop("rule", None)
         node.pop("children", None)

@@ -180,3 +180,26 @@ def test_absurd_json_in_the_raw_editor_is_a_message_not_a_crash(app, admin):
         response = admin.post(url, data=set_values(values, body=body, action="save"))
         assert response.status_code == 422 and message in text(response), (message, response.status_code)
     assert rows(app, "futian", "goal") == [(1, True)]
+
+
+def test_a_draft_the_structured_editor_cannot_show_sends_the_admin_to_the_json_editor(app, admin):
+    url = f"{FUTIAN}/goal/json"
+    values = form_values(admin.get(url).get_data(as_text=True), "raw-form")
+    doc = json.loads(values["body"])
+    doc["title"] = "只是一个字符串"
+    doc["sections"][0]["fields"] = {"not": "a list"}
+    doc["indicator_tree"] = ["nonsense"]
+    assert admin.post(url, data=set_values(values, body=json.dumps(doc, ensure_ascii=False), action="save")).status_code == 302
+    page = admin.get(f"{FUTIAN}/goal")
+    assert page.status_code == 200 and "结构化编辑器无法显示" in text(page) and "title: 必须是对象" in plain(page)
+    # A crafted structured post over it does not crash either.
+    token = csrf_token(admin, url)
+    from core.admin.common import digest
+    with app.app_context():
+        row = db.session.scalar(select(FormDefinition).join(Jurisdiction).where(
+            Jurisdiction.code == "futian", FormDefinition.kind == "goal", FormDefinition.version == 2))
+        base = digest(row)
+    response = admin.post(f"{FUTIAN}/goal", data={"csrf_token": token, "base": base, "action": "add_field:0",
+                                                  "it_present": "1", "it_on": "1", "ms_present": "1"})
+    assert response.status_code in (302, 422)
+    assert admin.get(f"{FUTIAN}/goal/preview").status_code == 200

@@ -134,6 +134,12 @@ def test_edit_a_builtin_scoring_form_and_see_the_difference(app, page, live_serv
     expect(page.locator(".flash.success")).to_contain_text("草稿 v2 已保存")
     page.click(".publish-bar button:has-text('发布 v2')")
     expect(page.locator(".flash.success")).to_contain_text("已发布 v2")
+    # The JSON editor validates as one types.
+    page.goto(f"{live_server}/admin/jurisdictions/futian/forms/goal/json")
+    body = page.locator("#body")
+    body.fill(body.input_value().replace('"type": "integer"', '"type": "integr"', 1))
+    expect(page.locator("#live-problems")).to_contain_text("未知的字段类型「integr」")
+    screenshot("admin-json-editor")
     page.goto(f"{live_server}/admin/jurisdictions/futian/forms/self_evaluation/diff")
     expect(page.locator("ul.diff li")).to_have_count(1)
     expect(page.locator("ul.diff")).to_contain_text(

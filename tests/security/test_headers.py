@@ -16,6 +16,7 @@ from core.models import ApiToken, User
 from core.security import CONTENT_SECURITY_POLICY, HSTS
 from tests.backup.test_backup_restore import populate
 from tests.conftest import _config, login
+from tests.security.crawl import targets
 from tests.security.inline import inline_code
 
 EXPECTED = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
@@ -90,110 +91,14 @@ def test_api_answers_to_a_token_are_not_cached(app, client, people):
 
 # ------------------------------------------------------------------ the crawl ---
 
-FIXED_ARGUMENTS = {"kind": ["goal", "self_evaluation"], "filename": ["app.css"], "year": [2023],
-                   "version": [1], "action": []}
 CRAWLERS = [None, "admin", "boye_filer", "boye_reviewer", "futian_filer", "filer_a"]
-
-
-def _table_for(argument: str) -> sa.Table | None:
-    """``project_id`` → project, ``letter_id`` → rectification_letter, ``token_id`` → api_token."""
-    stem = argument[:-3]
-    tables = [t for t in db.metadata.sorted_tables if "id" in t.columns]
-    exact = [t for t in tables if t.name == stem]
-    return (exact or [t for t in tables if t.name.endswith("_" + stem)] or [None])[0]
-
-
-def _first(column: str):
-    """The first value of ``column`` in any table that has it (a survey's slug)."""
-    for table in db.metadata.sorted_tables:
-        if column in table.columns:
-            with db.engine.connect() as connection:
-                value = connection.execute(sa.select(table.c[column]).order_by(*table.primary_key.columns)).scalar()
-            if value is not None:
-                return value
-    return None
-
-
-def _jurisdiction_of(table: sa.Table, row: dict) -> int | None:
-    """The row's jurisdiction_id, directly or through one foreign key (project → organization)."""
-    if row.get("jurisdiction_id"):
-        return row["jurisdiction_id"]
-    for fk in table.foreign_keys:
-        target = fk.column.table
-        if "jurisdiction_id" in target.columns and row.get(fk.parent.name) is not None:
-            with db.engine.connect() as connection:
-                found = connection.execute(sa.select(target.c.jurisdiction_id)
-                                           .where(fk.column == row[fk.parent.name])).scalar()
-            if found:
-                return found
-    return None
-
-
-def _values(rule) -> list[dict] | None:
-    """Argument sets for ``rule`` from the data in the database; None if one cannot be filled.
-
-    The last ``*_id`` argument picks rows of its table; the other ``*_id`` arguments
-    and ``code``/``slug`` are taken from the same row where it has them (a survey's
-    project_id), so the URLs name objects that belong together.
-    """
-    ids = [a for a in rule.arguments if a.endswith("_id") and rule._converters[a].__class__.__name__ == "IntegerConverter"]
-    rows = [{}]
-    if ids:
-        table = _table_for(ids[-1])
-        if table is None:
-            return None
-        with db.engine.connect() as connection:
-            rows = [dict(r) for r in connection.execute(sa.select(table).order_by(table.c.id).limit(3)).mappings()]
-        if not rows:
-            return None
-        rows = [{**row, ids[-1]: row["id"]} for row in rows]
-    sets = []
-    for row in rows:
-        values, ok = {}, True
-        for argument in rule.arguments:
-            if argument in row:
-                values[argument] = row[argument]
-            elif argument.endswith("_id") and (table := _table_for(argument)) is not None:
-                with db.engine.connect() as connection:
-                    values[argument] = connection.execute(sa.select(table.c.id).order_by(table.c.id)).scalar()
-                ok = ok and values[argument] is not None
-            elif argument == "code":
-                jurisdiction = db.metadata.tables["jurisdiction"]
-                query = sa.select(jurisdiction.c.code).order_by(jurisdiction.c.id)
-                jurisdiction_id = _jurisdiction_of(table, row) if ids else None
-                if jurisdiction_id:
-                    query = query.where(jurisdiction.c.id == jurisdiction_id)
-                with db.engine.connect() as connection:
-                    values[argument] = connection.execute(query).scalar()
-            elif argument == "slug":
-                values[argument] = row.get("slug") or _first("slug")
-                ok = ok and values[argument] is not None
-            elif FIXED_ARGUMENTS.get(argument):
-                values[argument] = FIXED_ARGUMENTS[argument][0]
-            else:
-                ok = False
-        if ok:
-            sets.append(values)
-            for argument, extra in FIXED_ARGUMENTS.items():
-                for value in (extra[1:] if argument in rule.arguments else []):
-                    sets.append({**values, argument: value})
-    return sets or None
 
 
 def test_every_get_route_as_every_role(app, people, runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     populate(people)
     db.session.commit()
-    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods]
-    urls, skipped = [], []
-    with app.test_request_context():
-        from flask import url_for
-        for rule in rules:
-            sets = _values(rule)
-            if sets is None:
-                skipped.append(rule.rule)
-                continue
-            urls += [(rule.endpoint, url_for(rule.endpoint, **values)) for values in sets]
+    urls, skipped = targets(app)
     db.session.rollback()
 
     visited, html_pages = set(), 0
@@ -209,21 +114,20 @@ def test_every_get_route_as_every_role(app, people, runner):
                 db.session.add(token)
                 db.session.commit()
                 headers = {"Authorization": f"Bearer {secret}"}
-            for endpoint, url in urls:
-                response = client.get(url, headers=headers)
-                where = f"{username or 'anonymous'} GET {url}"
+            for target in urls:
+                response = client.get(target.url, headers=headers)
+                where = f"{username or 'anonymous'} GET {target.url}"
                 assert response.status_code < 500, where
                 assert_security_headers(response, where)
-                if username and endpoint != "static":
+                if username and target.endpoint != "static":
                     assert response.headers.get("Cache-Control") == "no-store", where
                 if response.status_code == 200:
-                    visited.add(endpoint)
+                    visited.add(target.endpoint)
                     if response.mimetype == "text/html":
                         html_pages += 1
                         found = inline_code(response.get_data(as_text=True))
                         assert not found, f"{where}: " + "; ".join(f"line {n}: {w}" for n, w in found)
     # The crawl reaches most of the application (a sanity bound, not a target).
-    reachable = {r.endpoint for r in rules if r.rule not in skipped}
-    print("not reached:", sorted(reachable - visited), "skipped:", skipped)
-    assert len(visited) >= 0.7 * len(reachable), sorted(reachable - visited)
+    reachable = {t.endpoint for t in urls}
+    assert len(visited) >= 0.7 * len(reachable), (sorted(reachable - visited), skipped)
     assert html_pages > 50

@@ -1,10 +1,8 @@
 """The public questionnaire: answering, pages, duplicates, invitations, CSRF, anonymity, rate limits."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select, text
 
 from core.app import create_app
