@@ -73,16 +73,24 @@ def jurisdiction_of(table: sa.Table, row: dict, depth: int = 4) -> int | None:
 def _argument_sets(rule, per_table: int) -> list[tuple[dict, set[int]]] | None:
     ids = [a for a in rule.arguments if a.endswith("_id")]
     rows, table = [{}], None
-    if ids:
+    # A table holding every argument (monitoring_report: project_id, year, round_id)
+    # names one object; otherwise the last *_id argument picks the table.
+    holders = [t for t in db.metadata.sorted_tables
+               if len(rule.arguments) > 1 and set(rule.arguments) <= set(t.columns.keys()) | {"code"}]
+    if holders:
+        table, ids = holders[0], ids or ["id"]
+    elif ids:
         table = table_for(ids[-1])
         if table is None:
             return None
+    if table is not None:
         with db.engine.connect() as connection:
             rows = [dict(r) for r in connection.execute(
-                sa.select(table).order_by(table.c.id).limit(per_table)).mappings()]
+                sa.select(table).order_by(*table.primary_key.columns).limit(per_table)).mappings()]
         if not rows:
             return None
-        rows = [{**row, ids[-1]: row["id"]} for row in rows]
+        if not holders:
+            rows = [{**row, ids[-1]: row["id"]} for row in rows]
     sets = []
     for row in rows:
         values, owners, ok = {}, set(), True
@@ -90,7 +98,7 @@ def _argument_sets(rule, per_table: int) -> list[tuple[dict, set[int]]] | None:
         if owner:
             owners.add(owner)
         for argument in rule.arguments:
-            if argument in row:
+            if argument in row and argument != "code":
                 values[argument] = row[argument]
             elif argument.endswith("_id"):
                 other = table_for(argument)
@@ -111,6 +119,13 @@ def _argument_sets(rule, per_table: int) -> list[tuple[dict, set[int]]] | None:
                 values[argument] = FIXED_ARGUMENTS[argument][0]
             else:
                 ok = False
+        for argument, value in values.items():  # every object the URL names, not only the row's
+            other = table_for(argument) if argument.endswith("_id") else None
+            if other is not None and value:
+                named = _query(sa.select(other).where(other.c.id == value)).mappings().first()
+                owner_of_named = jurisdiction_of(other, dict(named)) if named else None
+                if owner_of_named:
+                    owners.add(owner_of_named)
         if ok:
             sets.append((values, owners))
             for argument, choices in FIXED_ARGUMENTS.items():
