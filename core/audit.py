@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "submission.approve": {"zh": "审核通过", "en": "Approved"},
     "submission.return": {"zh": "退回修改", "en": "Returned"},
     "submission.adjust": {"zh": "申请调整", "en": "Started an adjustment"},
+    "submission.evidence": {"zh": "由调查结果填入实际值", "en": "Actual values filled from evidence"},
     "definition.publish": {"zh": "发布表单定义", "en": "Published a definition"},
     # monitoring (双监控), suspension of funds, rectification, assessment of subordinate bodies
     "monitoring.create": {"zh": "创建监控表", "en": "Created the monitoring report"},

@@ -148,6 +148,24 @@ def grade(total, bands, jurisdiction):
 # -------------------------------------------------------------- surveys ----------
 
 @hookspec(firstresult=True)
+def indicator_evidence(project, row):
+    """Supply the measured actual value of a goal indicator from another module.
+
+    Called when a project's self-evaluation is opened for editing, once for each
+    approved goal indicator row that has no actual value yet (the survey module
+    answers for satisfaction rows whose survey has closed). Stops at the first
+    non-``None`` result.
+
+    :param project: the :class:`core.models.Project`.
+    :param row: the goal indicator row dict (``id``, ``level1``, ``level2``, ``name``,
+        ``target``…) from the approved goal revision.
+    :return: ``{"actual": "95.39%", "note": "…", "url": "/projects/…"}`` — the value
+        to fill in, a sentence saying where it comes from, and a link to the
+        evidence — or ``None`` when there is none.
+    """
+
+
+@hookspec(firstresult=True)
 def satisfaction_index(survey, definition, answers_summary):
     """Compute a survey's satisfaction index (服务对象满意度) from its item scores.
 

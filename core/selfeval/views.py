@@ -9,7 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.auth import access
 from core.extensions import db
 from core.scoring import display
-from core.selfeval.actuals import unscored_rows
+from core.selfeval.actuals import leaf_rows, unscored_rows
+from core.selfeval.evidence import fill_from_evidence
 from core.selfeval.scoring import input_specs, load_tree, score_submission
 from core.selfeval.start import KIND, goal_revision, start_self_evaluation
 from core.webforms.builder import attach_problems, data_from_form, form_from_data
@@ -98,6 +99,7 @@ def _context(project, submission, data, tree, result, form=None):
     goal = goal_revision(submission)
     return dict(
         unscored=unscored_rows(goal.data if goal else None, data), actuals=data.get("actuals") or {},
+        evidence=data.get("evidence") or {}, leaf_rows={v: k for k, v in leaf_rows(data).items()},
         project=project, submission=submission, raw=submission.definition.body, data=data, tree=tree,
         layout=_layout(tree), result=result, leaves={leaf.id: leaf for leaf in result.leaves},
         specs={leaf.id: input_specs(leaf, field_ids) for leaf in tree.leaves},
@@ -127,6 +129,11 @@ def page(project_id: int):
             db.session.rollback()
             flash(refused.message, "error")
             return redirect(url_for("projects.detail", project_id=project.id))
+    goal = goal_revision(submission)
+    if can_file and submission.state in EDITABLE_STATES and goal is not None:
+        if fill_from_evidence(submission, goal.data, current_user):
+            db.session.commit()
+            flash(_("已根据满意度调查结果填入实际完成值，请核对。"), "success")
     tree = load_tree(submission)
     result = score_submission(submission, tree=tree)
     if can_file and submission.state in EDITABLE_STATES:
