@@ -73,3 +73,16 @@ def test_a_duplicate_rule_type_stops_start_up(app, register_plugin):
     register_plugin(Plugin())
     with app.app_context(), pytest.raises(DuplicateRuleType, match="ratio"):
         registry()
+
+
+def test_indicator_evidence_hook_fills_a_missing_actual(app, client, futian, register_plugin):
+    class ComplaintsRegister:
+        @hookimpl
+        def indicator_evidence(self, project, row):
+            if row["name"] == "区退休职工的投诉次数":
+                return {"actual": "0 次", "note": "投诉登记簿：全年无有责投诉", "url": "/evidence/complaints"}
+
+    register_plugin(ComplaintsRegister())
+    login(client, "futian_filer")
+    html = client.get(f"/projects/{futian}/forms/self_evaluation").get_data(as_text=True)
+    assert 'value="0 次"' in html and "投诉登记簿：全年无有责投诉" in html
