@@ -20,7 +20,9 @@ type, so a dump from SQLite restores into PostgreSQL and back.
 Restore writes only into an empty database (every table empty), in one
 transaction, with Core inserts (the audit trail's append-only guard is an ORM
 listener; restoring history is not rewriting it), parents before children, and
-resets PostgreSQL sequences to the largest restored id.
+resets PostgreSQL sequences to the largest restored id. To restore: create a new
+database, build the empty schema with ``flask --app wsgi db upgrade`` (not
+``init-db``, which also stores the built-in packs), then ``restore``.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
@@ -28,8 +28,8 @@ from sqlalchemy import bindparam, select
 
 from core.definitions.data import validate_data
 from core.extensions import csrf, db, limiter
-from survey.models import Survey
-from survey.service import (SurveyError, definition_of, device_hash, invitation_state, normalise_code,
+from survey.models import Survey, SurveyResponse
+from survey.service import (SurveyError, definition_of, device_hash_of, invitation_state, normalise_code,
                             setting, store_response)
 
 bp = Blueprint("survey_public", __name__)
@@ -42,20 +42,33 @@ DAY = 86400
 # --- signed values ----------------------------------------------------------------------------------------------
 
 def _secret() -> str:
-    from flask import current_app
     return current_app.config["SECRET_KEY"]
 
 
-def start_token(survey: Survey) -> str:
-    return URLSafeTimedSerializer(_secret(), salt="survey-start").dumps(survey.id)
+_SERIALIZERS: dict[tuple, URLSafeSerializer] = {}
 
 
-def started_at(survey: Survey, token: str | None) -> datetime | None:
+def _serializer(kind: type, salt: str) -> URLSafeSerializer:
+    """One serializer per (kind, secret, salt): building one costs more than using it."""
+    key = (kind, _secret(), salt)
+    serializer = _SERIALIZERS.get(key)
+    if serializer is None:
+        if len(_SERIALIZERS) > 64:
+            _SERIALIZERS.clear()
+        serializer = _SERIALIZERS[key] = kind(key[1], salt=salt)
+    return serializer
+
+
+def start_token(survey) -> str:
+    return _serializer(URLSafeTimedSerializer, "survey-start").dumps(survey.id)
+
+
+def started_at(survey, token: str | None) -> datetime | None:
     """When the first page was served, from its signed token; None if missing, forged or stale."""
     if not token:
         return None
     try:
-        survey_id, at = URLSafeTimedSerializer(_secret(), salt="survey-start").loads(
+        survey_id, at = _serializer(URLSafeTimedSerializer, "survey-start").loads(
             token, max_age=int(setting("SURVEY_START_MAX_AGE_DAYS")) * DAY, return_timestamp=True)
     except BadSignature:
         return None
@@ -66,15 +79,16 @@ def started_at(survey: Survey, token: str | None) -> datetime | None:
 
 def _answered_ids() -> list[int]:
     try:
-        value = URLSafeSerializer(_secret(), salt="survey-done").loads(request.cookies.get(COOKIE, ""))
+        value = _serializer(URLSafeSerializer, "survey-done").loads(request.cookies.get(COOKIE, ""))
     except BadSignature:
         return []
     return [i for i in value if isinstance(i, int)] if isinstance(value, list) else []
 
 
-def _remember(response, survey_id: int):
-    ids = [i for i in _answered_ids() if i != survey_id][-(MAX_REMEMBERED - 1):] + [survey_id]
-    response.set_cookie(COOKIE, URLSafeSerializer(_secret(), salt="survey-done").dumps(ids),
+def _remember(response, survey_id: int, answered: list[int] | None = None):
+    answered = _answered_ids() if answered is None else answered
+    ids = [i for i in answered if i != survey_id][-(MAX_REMEMBERED - 1):] + [survey_id]
+    response.set_cookie(COOKIE, _serializer(URLSafeSerializer, "survey-done").dumps(ids),
                         max_age=int(setting("SURVEY_COOKIE_DAYS")) * DAY, path="/s/", httponly=True,
                         samesite="Lax", secure=request.is_secure)
     return response
@@ -82,20 +96,66 @@ def _remember(response, survey_id: int):
 
 # --- pages --------------------------------------------------------------------------------------------------------
 
-def _message(title: str, text: str, status: int = 200, survey: Survey | None = None):
+def _message(title: str, text: str, status: int = 200, survey=None):
     return render_template("survey/public_message.html", title=title, text=text, survey=survey), status
+
+
+class PublicSurvey:
+    """What the public pages need of a survey, read as one plain row (no ORM object).
+
+    ``survey.service`` accepts it wherever it takes a :class:`Survey` on the
+    submission path (``store_response``, ``definition_of``, the hashes); templates
+    read ``title`` and ``slug``. ``same_device``: whether a response from the device
+    hash passed to :func:`_load` exists (None when it was not asked).
+    """
+
+    __slots__ = ("id", "slug", "title", "status", "mode", "min_seconds", "straight_line_min_rows", "same_device")
+
+    def __init__(self, row, same_device: bool | None):
+        (self.id, self.slug, self.title, self.status, self.mode, self.min_seconds,
+         self.straight_line_min_rows) = row[:7]
+        self.same_device = same_device
+
+    def __repr__(self) -> str:
+        return f"<PublicSurvey {self.slug} {self.status}>"
 
 
 # Built once: the public page runs this on every request (SQLAlchemy caches the
 # compiled SQL, but building the expression itself costs more than the query).
-_BY_SLUG = select(Survey).where(Survey.slug == bindparam("slug"))
+# Core columns, not the entity: no identity map, no instance to build and expire.
+# The final submit asks in the same query whether the device already answered
+# (ix_survey_response_survey_device), so a submission reads the database once.
+_survey, _response = Survey.__table__, SurveyResponse.__table__
+_BY_SLUG = select(
+    _survey.c.id, _survey.c.slug, _survey.c.title, _survey.c.status, _survey.c.mode, _survey.c.min_seconds,
+    _survey.c.straight_line_min_rows,
+    select(_response.c.id).where(_response.c.survey_id == _survey.c.id,
+                                 _response.c.device_hash == bindparam("device"))
+    .limit(1).scalar_subquery().label("same_device"),
+).where(_survey.c.slug == bindparam("slug"))
+
+#: slug → (id, mode) of published surveys: neither changes after publishing, and the
+#: device hash (which needs the id) can then go into the one query. Checked against
+#: the row read, so a stale entry (another database in tests) costs a query, not a
+#: wrong answer.
+_PUBLISHED: dict[str, tuple[int, str]] = {}
 
 
-def _load(slug: str) -> Survey:
-    survey = db.session.scalar(_BY_SLUG, {"slug": slug.lower()})
-    if survey is None or survey.status == "draft":
+def _load(slug: str, device_of=None) -> PublicSurvey:
+    """The survey at ``slug`` (404 unless published); ``device_of(survey_id)`` → the
+    device hash to check for an earlier response in the same query (open mode)."""
+    slug = slug.lower()
+    known = _PUBLISHED.get(slug)
+    device = device_of(known[0]) if device_of is not None and known and known[1] == "open" else None
+    row = db.session.execute(_BY_SLUG, {"slug": slug, "device": device}).first()
+    if row is None or row.status == "draft":
         abort(404)
-    return survey
+    if known is None or known[0] != row.id:
+        if len(_PUBLISHED) > 4096:
+            _PUBLISHED.clear()
+        _PUBLISHED[slug] = (row.id, row.mode)
+        device = None  # asked with a wrong id, or not at all: store_response will ask
+    return PublicSurvey(row, None if device is None else row.same_device is not None)
 
 
 def field_name(question_id: str, item_id: str = "") -> str:
@@ -150,7 +210,7 @@ def _page_of(definition, field_ids) -> int:
     return 0
 
 
-def _render(survey: Survey, page: int, raw: dict, errors: dict | None = None, code: str = "",
+def _render(survey, page: int, raw: dict, errors: dict | None = None, code: str = "",
             token: str | None = None, notice: str = ""):
     definition = definition_of(survey)
     page = max(0, min(page, len(definition.sections) - 1))
@@ -182,7 +242,7 @@ def form(slug: str):
     return _render(survey, 0, {}, code=code)
 
 
-def _already(survey: Survey):
+def _already(survey):
     return _message(_("已经提交过了"), _("您已经填写过这份问卷，感谢您的参与！每人只需填写一次。"), 200, survey)
 
 
@@ -197,7 +257,9 @@ def _is_submit() -> bool:
 @limiter.limit(lambda: setting("SURVEY_PAGE_RATE_LIMIT"), methods=["POST"], scope="survey-page",
                exempt_when=_is_submit)
 def submit(slug: str):
-    survey = _load(slug)
+    final = _is_submit()
+    ip, agent = request.remote_addr, request.headers.get("User-Agent", "")
+    survey = _load(slug, (lambda survey_id: device_hash_of(survey_id, ip, agent)) if final else None)
     if survey.status != "open":
         return _message(_("问卷已结束"), _("本次调查已经结束，您的回答未能提交。感谢您的关注！"), 410, survey)
     definition = definition_of(survey)
@@ -229,17 +291,19 @@ def submit(slug: str):
     if action != "submit":  # "next" on the last page of an old cached form: show it again
         return _render(survey, last, raw, code=code, token=token)
 
-    if survey.mode == "open" and survey.id in _answered_ids():
+    answered = _answered_ids()
+    if survey.mode == "open" and survey.id in answered:
         return _already(survey)
-    device = device_hash(survey, request.remote_addr, request.user_agent.string) if survey.mode == "open" else None
-    survey_id, slug = survey.id, survey.slug  # the commit expires the object: no reload for the redirect
+    device = device_hash_of(survey.id, ip, agent) if survey.mode == "open" else None
     try:
         store_response(survey, normalised["fields"], started_at=started_at(survey, token), device=device, code=code,
-                       commit=True)
+                       commit=True, duplicate=survey.same_device)
     except SurveyError as refused:
         return _message(_("未能提交"), refused.message, 409, survey)
-    response = make_response(redirect(url_for("survey_public.thanks", slug=slug), code=303))
-    return _remember(response, survey_id)
+    # A bare 303 (no "Redirecting…" page to render): phones follow the Location.
+    response = current_app.response_class(status=303)
+    response.headers["Location"] = url_for("survey_public.thanks", slug=survey.slug)
+    return _remember(response, survey.id, answered)
 
 
 @bp.route("/s/<slug>/thanks")

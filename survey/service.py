@@ -69,20 +69,24 @@ class SurveyError(ValueError):
 _DEFINITIONS: dict[tuple[int, str], FormDefinition] = {}
 
 
-def definition_of(survey: Survey) -> FormDefinition:
+def definition_of(survey) -> FormDefinition:
     """The survey's questionnaire as a typed tree.
 
     Cached per (id, slug): a survey's snapshot never changes, and the random slug
     tells a new survey from an old one that had the same id in another database.
+    ``survey`` may also be the public pages' plain row (``survey.public.PublicSurvey``),
+    which has no ``definition``: it is then read by id, once per process.
     """
     if survey.id is None:
         return build_definition(survey.definition)
     key = (survey.id, survey.slug)
     definition = _DEFINITIONS.get(key)
     if definition is None:
+        raw = survey.definition if isinstance(survey, Survey) else db.session.scalar(
+            select(Survey.definition).where(Survey.id == survey.id))
         if len(_DEFINITIONS) > 512:
             _DEFINITIONS.clear()
-        definition = _DEFINITIONS[key] = build_definition(survey.definition)
+        definition = _DEFINITIONS[key] = build_definition(raw)
     return definition
 
 
@@ -206,7 +210,12 @@ def _hmac(message: str) -> str:
 
 def device_hash(survey: Survey, ip: str | None, user_agent: str | None) -> str:
     """HMAC of survey + IP + user agent: the same device in this survey, nothing more."""
-    return _hmac(f"device|{survey.id}|{ip or ''}|{user_agent or ''}")
+    return device_hash_of(survey.id, ip, user_agent)
+
+
+def device_hash_of(survey_id: int, ip: str | None, user_agent: str | None) -> str:
+    """:func:`device_hash` by survey id (the public page hashes before it has read the survey)."""
+    return _hmac(f"device|{survey_id}|{ip or ''}|{user_agent or ''}")
 
 
 def normalise_code(text: str | None) -> str:
@@ -314,9 +323,23 @@ def _float(score: Decimal | None) -> float | None:
     return float(score) if score is not None else None
 
 
+_WEIGHTS: dict[int, tuple[FormDefinition, dict]] = {}
+
+
+def _weights(definition: FormDefinition) -> dict:
+    """The definition's item weights, computed once per (immutable) definition."""
+    cached = _WEIGHTS.get(id(definition))
+    if cached is None or cached[0] is not definition:
+        if len(_WEIGHTS) > 512:
+            _WEIGHTS.clear()
+        cached = _WEIGHTS[id(definition)] = (definition, {item.key: item.weight
+                                                          for item in scored_items(definition)})
+    return cached[1]
+
+
 def respondent_score_of(definition: FormDefinition, rows: list[dict]) -> float | None:
     """The respondent's weighted mean score with the definition's weights (survey.index)."""
-    weights = {item.key: item.weight for item in scored_items(definition)}
+    weights = _weights(definition)
     answers = {item_key(r["question_id"], r["item_id"]): Decimal(str(r["value"]))
                for r in rows if r["value"] is not None}
     score = respondent_score(answers, weights)
@@ -332,7 +355,7 @@ _INSERT_ANSWERS = insert(SurveyAnswer.__table__)
 
 def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | None,
                    device: str | None, code: str | None = None, now: datetime | None = None,
-                   commit: bool = False) -> Stored:
+                   commit: bool = False, duplicate: bool | None = None) -> Stored:
     """Check the invitation or the device, apply the validity rules and store one response.
 
     Everything is computed first; the writes (invitation, response, answers and,
@@ -343,6 +366,8 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
     :param fields: the normalised answers (``core.definitions.data.validate_data``).
     :param device: the device hash (open mode), or None.
     :param commit: commit here (the public view does); otherwise the caller commits.
+    :param duplicate: whether a response with ``device`` already exists, when the
+        caller asked already (the public view does, in its survey query); None: ask.
     :raises SurveyError: the survey is not open, or the invitation code is unknown or
         used (the transaction is then rolled back).
     """
@@ -350,10 +375,11 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
     if survey.status != "open":
         raise SurveyError(gettext("本问卷目前不接受填答。"))
     survey_id, invitation = survey.id, survey.mode == "invitation"
-    duplicate = False
     if invitation:
-        device = None  # the code is the identity; no device trace needed
-    elif device:
+        device, duplicate = None, False  # the code is the identity; no device trace needed
+    elif not device:
+        duplicate = False
+    elif duplicate is None:
         duplicate = db.session.scalar(_SAME_DEVICE, {"survey_id": survey_id, "device": device}) is not None
     definition = definition_of(survey)
     reasons = assess(definition, fields, started_at=started_at, submitted_at=now,

@@ -40,8 +40,10 @@ def catalog():
 def compiled(catalog):
     """The .mo is build output (scripts/_env.sh compiles it): compile it if missing or stale."""
     if not os.path.exists(MO) or os.path.getmtime(MO) < os.path.getmtime(PO):
-        with open(MO, "wb") as f:
+        partial = f"{MO}.{os.getpid()}"
+        with open(partial, "wb") as f:
             write_mo(f, catalog)
+        os.replace(partial, MO)  # other test runs may be reading it
 
 
 def _messages(catalog):

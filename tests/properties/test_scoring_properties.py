@@ -21,10 +21,13 @@ from hypothesis import strategies as st
 
 from core.scoring import display, grade_for, score
 from core.scoring.engine import COMPUTED_KEYS
-from tests.scoring.helpers import tree
+from tests.scoring.helpers import definition, tree
 
 DEFINITIONS = ["form_definitions/futian/self_evaluation.json", "form_definitions/shijiazhuang/self_evaluation.json"]
 TREES = {path: tree(path) for path in DEFINITIONS}
+# The bands as the definition files print them (highest first), read independently of the engine.
+BANDS = {path: [(Decimal(str(band["min"])), band["label"]) for band in definition(path)["scoring"]["grades"]]
+         for path in DEFINITIONS}
 
 NUMBERISH = st.one_of(
     st.integers(min_value=-10**6, max_value=10**6),
@@ -74,7 +77,7 @@ FIELD_NAMES = ["budget_initial", "budget_adjustment", "budget_full_year", "funds
 FIELDS = st.one_of(st.none(), st.fixed_dictionaries({}, optional={name: VALUE for name in FIELD_NAMES}))
 
 
-def check_invariants(tree_, result):
+def check_invariants(tree_, result, path):
     bonus_cap = tree_.bonus.cap if tree_.bonus is not None and tree_.bonus.cap is not None else (
         sum((item.weight for item in tree_.bonus.items), Decimal(0)) if tree_.bonus is not None else Decimal(0))
     for leaf in result.leaves:
@@ -83,8 +86,10 @@ def check_invariants(tree_, result):
             assert 0 <= leaf.score <= leaf.weight, (leaf.id, leaf.score, leaf.weight)
     assert 0 <= result.base <= result.max == tree_.max
     assert 0 <= result.total <= tree_.max + bonus_cap
-    assert result.grade == grade_for(display(result.total), tree_.grades)
-    assert result.grade is not None
+    shown = display(result.total)  # the grade follows the printed (rounded) total
+    expected = next(label for minimum, label in BANDS[path] if shown >= minimum)
+    assert result.grade is not None and dict(result.grade) == expected, (shown, result.grade)
+    assert result.grade == grade_for(shown, tree_.grades)
     result.as_dict()  # what the pages and the CLI show is always producible
 
 
@@ -96,7 +101,7 @@ def test_random_inputs_never_raise_and_stay_in_bounds(path):
                                                                       HealthCheck.data_too_large])
     @given(inputs=leaf_inputs(tree_), fields=FIELDS)
     def run(inputs, fields):
-        check_invariants(tree_, score(tree_, inputs, fields=fields))
+        check_invariants(tree_, score(tree_, inputs, fields=fields), path)
 
     run()
 
@@ -123,7 +128,7 @@ def test_random_finals_and_reasons_never_escape_the_weight(path):
             inputs[leaf.id] = entry
         fields = {name: data.draw(NUMBERISH) for name in FIELD_NAMES}
         result = score(tree_, inputs, fields=fields)
-        check_invariants(tree_, result)
+        check_invariants(tree_, result, path)
         for leaf in result.leaves:
             if leaf.final_accepted:
                 assert 0 <= leaf.final <= leaf.weight
