@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -191,23 +192,66 @@ ANSWERS = [("q-received", "3"), ("q-age", "70"), ("q-payment-timely", "5"), ("q-
            ("q-suggestion", "希望重阳节慰问金早一点到账"), ("page", "2"), ("action", "submit")]
 
 
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers of ``master``."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_wrk(url: str, path: str, body: str, cookie: str, expect: int, seconds: int, connections: int,
-            workdir: Path) -> dict:
+            workdir: Path, master: int) -> dict:
     script = workdir / f"bench-{expect}.lua"
     script.write_text(LUA % {"path": lua_string(path), "body": lua_string(body), "cookie": lua_string(cookie),
                              "expect": expect})
     threads = min(2, connections)
+    server_before, wrk_before = worker_cpu(master), children_cpu()
     out = subprocess.run([WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
                          capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("BENCH "))
     result = json.loads(line[len("BENCH "):])
     result["rps"] = result["requests"] / result["seconds"]
+    # CPU seconds spent, whatever else runs on the machine (requests still queued when
+    # wrk stops finish later and are not counted: a slight underestimate for both).
+    result["wrk_cpu"] = children_cpu() - wrk_before
+    # Requests gunicorn had accepted when wrk stopped still run: let them finish here,
+    # so they are neither counted against the next run (the other side) nor lost.
+    result["server_cpu"] = drain(master) - server_before
     return result
+
+
+def drain(master: int, limit: float = 5.0) -> float:
+    """Wait until the workers are idle (no CPU used for 0.1 s); their CPU seconds then."""
+    deadline = time.monotonic() + limit
+    last = worker_cpu(master)
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = worker_cpu(master)
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 def combine(runs: list[dict]) -> dict:
     """Totals over the slices; p50 the median slice's, p99 the worst slice's."""
-    total = {key: sum(r[key] for r in runs) for key in ("requests", "seconds", "ok", "other", "socket_errors")}
+    total = {key: sum(r[key] for r in runs) for key in ("requests", "seconds", "ok", "other", "socket_errors",
+                                                         "server_cpu", "wrk_cpu")}
     total["rps"] = total["requests"] / total["seconds"]
     total["p50_us"] = sorted(r["p50_us"] for r in runs)[len(runs) // 2]
     total["p99_us"] = max(r["p99_us"] for r in runs)
@@ -275,9 +319,9 @@ def main() -> int:
         survey_runs, bare_runs = [], []
         for _ in range(max(1, args.rounds)):
             survey_runs.append(run_wrk(f"{base}/s/{slug}", f"/s/{slug}", body, cookie, 303, slice_seconds,
-                                       args.connections, workdir))
+                                       args.connections, workdir, proc.pid))
             bare_runs.append(run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, slice_seconds,
-                                     args.connections, workdir))
+                                     args.connections, workdir, proc.pid))
         survey, bare = combine(survey_runs), combine(bare_runs)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -299,6 +343,11 @@ def main() -> int:
           f"  socket errors: {bare['socket_errors']}")
     ratio = survey["rps"] / bare["rps"]
     print(f"  ratio survey / bare: {ratio:.0%} (goal ≥ {GOAL:.0%}) → {'OK' if ratio >= GOAL else 'BELOW GOAL'}")
+    per = {name: (side["server_cpu"] * 1000 / max(1, side["requests"]), side["wrk_cpu"] * 1000 / max(1, side["requests"]))
+           for name, side in (("survey", survey), ("bare", bare))}
+    print(f"  CPU per request (independent of other load): gunicorn workers survey {per['survey'][0]:.2f} ms, "
+          f"bare {per['bare'][0]:.2f} ms; wrk survey {per['survey'][1]:.2f} ms, bare {per['bare'][1]:.2f} ms "
+          f"→ CPU ratio {(sum(per['bare'])) / max(1e-9, sum(per['survey'])):.0%}")
     lost = max(0, survey["ok"] - rows["survey_response"])
     print(f"  rows: survey_response {rows['survey_response']} for {survey['ok']} × 303 received "
           f"(+{rows['survey_response'] - survey['ok']} finished after wrk stopped), lost {lost}; "
