@@ -1,6 +1,6 @@
 """Benchmark: survey submissions per second under gunicorn, against a bare insert endpoint.
 
-    python bench/bench_survey_submit.py [--seconds 10] [--connections 32]
+    python bench/bench_survey_submit.py [--seconds 10] [--connections 32] [--rounds 5]
                                         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/perfforms_bench]
 
 What it does, in one run on loopback (TECH-NOTES: compare ratios, not absolutes):
@@ -16,9 +16,35 @@ What it does, in one run on loopback (TECH-NOTES: compare ratios, not absolutes)
    time), then drives the *real* ``POST /s/<slug>`` final submit with ``wrk`` for
    a bounded time — every request a complete questionnaire, with a fresh user
    agent so each one is a new device — then the bare endpoint for as long;
-4. prints req/s and p99 of both, the ratio (goal ≥ 60%), and counts the rows:
-   every 303 wrk received must have its response row (zero lost), and each
-   response its 11 answer rows.
+   ``--rounds`` short runs of each, alternated, so both see the same background load;
+4. prints req/s and p99 of both, the ratio (goal ≥ 60%), the CPU the gunicorn
+   workers and wrk spent per request (from /proc and rusage: unlike req/s it does
+   not depend on what else runs on the machine), and counts the rows: every 303
+   wrk received must have its response row (zero lost), and each response its 11
+   answer rows.
+
+The two sides — same process, same app object, same stack:
+
+* both run in the app of ``core.app.create_app`` (every extension, before/after
+  request hook and security header), under the same gunicorn workers, with the same
+  engine, pool (``pool_pre_ping``) and SQLite pragmas (``core/database.py``: WAL,
+  ``synchronous=NORMAL``, ``busy_timeout``, foreign keys); both requests carry a
+  fresh ``User-Agent`` and go through the same Lua script; one Flask-SQLAlchemy
+  session, one transaction and one commit each;
+* survey ``POST /s/<slug>`` (what a phone sends on the last page): the session
+  cookie is opened, the form parsed (13 fields), the CSRF token checked, the
+  survey read (with the duplicate-device check in the same query), the answers
+  validated against the questionnaire, the validity rules applied, the response
+  row (answers as JSON) and its 11 normalised answer rows inserted (a covering
+  index on them), committed — on SQLite inside the ``flock`` of
+  ``survey.service.serialised_writes`` — and a 303 with the "answered" cookie sent;
+* bare ``POST /bench/bare`` (CSRF-exempt, no cookie): one ``INSERT`` of a short
+  text into a table without indexes, commit, ``"ok"``. Its insert is not wrapped
+  in ``serialised_writes``: measured, the ``flock`` makes the bare endpoint
+  slower (≈ 700 vs ≈ 830 req/s: its transaction is too short for SQLite's busy
+  handler to cost anything), so without it the floor is the higher one;
+* after each run the bench waits until the workers are idle, so requests still
+  queued when wrk stops are neither lost nor counted against the next run.
 """
 from __future__ import annotations
 

@@ -150,7 +150,7 @@ def _load(slug: str, device_of=None) -> PublicSurvey:
     row = db.session.execute(_BY_SLUG, {"slug": slug, "device": device}).first()
     if row is None or row.status == "draft":
         abort(404)
-    if known is None or known[0] != row.id:
+    if known is None or known != (row.id, row.mode):
         if len(_PUBLISHED) > 4096:
             _PUBLISHED.clear()
         _PUBLISHED[slug] = (row.id, row.mode)
