@@ -152,12 +152,7 @@ def prepare_database(url: str) -> str:
     """Schema, packs, Futian's project and one open survey; returns the survey slug."""
     from core.app import create_app
     from core.extensions import db
-    from core.jurisdictions import sync_builtin_packs
-    from core.models import Jurisdiction, Membership, Organization, Project, User
-    from core.plugins import plugin_manager
-    from core.workflow.service import start_submission
-    from survey.catalog import find_template
-    from survey.service import create_survey, publish
+    from _survey_fixture import create_futian_survey
     import sqlalchemy as sa
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": False})
@@ -169,27 +164,10 @@ def prepare_database(url: str) -> str:
                          if url.startswith("sqlite") else
                          sa.text("CREATE TABLE bench_row (id SERIAL PRIMARY KEY, payload TEXT NOT NULL)"))
         db.create_all()
-        sync_builtin_packs(plugin_manager())
-        futian = db.session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == "futian"))
-        org = Organization(jurisdiction=futian, name="深圳市福田区总工会")
-        user = User(username="bench_filer", display_name="bench")
-        user.set_password("bench-pass")
-        user.memberships.append(Membership(role="filer", organization=org))
-        project = Project(organization=org, name="区退休职工管理", year=2022, budget=Decimal("258.90"))
-        db.session.add_all([org, user, project])
-        db.session.commit()
-        goal = start_submission(project, "goal", user)
-        goal.data = {"fields": {}, "milestones": {}, "indicators": [
-            {"id": "r7", "level1": "satisfaction", "level2": "beneficiary", "name": "区退休职工对工会工作的满意度",
-             "description": "", "target": "> 80%", "basis": "调查问卷"}]}
-        survey = create_survey(project, find_template(futian, "futian/retirees"), user, indicator_row_id="r7",
-                               min_seconds=0)
-        publish(survey, user)
-        db.session.commit()
+        survey, _project = create_futian_survey()
         slug = survey.slug
         db.engine.dispose()
     return slug
-
 
 def count_rows(url: str) -> dict:
     import sqlalchemy as sa

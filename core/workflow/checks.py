@@ -4,13 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from core.definitions.data import validate_data
 from core.definitions.errors import Problem
 from core.definitions.loader import FormDefinition as LoadedDefinition
 from core.definitions.loader import load_definition
 from core.i18n import current_lang
-from core.models import FormDefinition, Submission
+from core.extensions import db
+from core.models import AuditEvent, FormDefinition, Submission
 from core.plugins import collect_registry, hook
 from core.quality.rules import review
 
@@ -78,11 +80,6 @@ def visible_problems(submission, problems) -> list:
     A draft nobody has saved yet is all "required" errors; shouting them at a
     filer who has not typed anything helps no one, so they wait for the first save.
     """
-    from sqlalchemy import func, select
-
-    from core.extensions import db
-    from core.models import AuditEvent
-
     saved = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.object_type == "submission", AuditEvent.object_id == submission.id,
         AuditEvent.action == "submission.save"))

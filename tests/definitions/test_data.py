@@ -6,18 +6,11 @@ import pytest
 from core.definitions.data import compute, validate_data
 from core.definitions.loader import load_definition
 from core.definitions.locations import builtin_pack_dir
+from tests.quality.boye_rows import PROJECT_1
 
 # Boye, project 1 as printed (冀财行【2021】102号…): 12月底 is left blank.
-BOYE_PROJECT_1_ROWS = [
-    ("output", "quantity", "救助人数", "救助人数", "在档管理困难职工及劳模", "文件要求"),
-    ("output", "quality", "救助准确率", "救助准确率", "≥90%", "文件要求"),
-    ("output", "timeliness", "拨款执行进度（%）", "拨款执行进度（%）", "≥100%", "文件要求"),
-    ("output", "cost", "救助标准", "救助标准", "按照市总相关文件执行", "文件要求"),
-    ("effect", "economic", "资金的使用效率", "资金的使用效率", "≤100%", "文件要求"),
-    ("effect", "social", "受补助人群生活水平提高程度", "受补助人群生活水平提高程度", "≥98%", "文件要求"),
-    ("effect", "sustainable", "增强影响力", "增强影响力", "≥98%", "文件要求"),
-    ("satisfaction", "beneficiary", "服务对象满意度", "服务对象满意度", "≥98%", "文件要求"),
-]
+BOYE_PROJECT_1_ROWS = [tuple(row[k] for k in ("level1", "level2", "name", "description", "target", "basis"))
+                       for row in PROJECT_1]
 KEYS = ("level1", "level2", "name", "description", "target", "basis")
 
 

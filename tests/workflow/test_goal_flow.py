@@ -10,20 +10,14 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import AuditEvent, Project, Submission
 from tests.conftest import csrf_token, login
+from tests.quality.boye_rows import PROJECT_3
 
 BOYE_ORG = "711001 博野县总工会本级"
 
-# Boye project 3 (劳模体检…) as printed in the seed, with its four milestones.
-PROJECT_3_ROWS = [
-    ("output", "quantity", "总人数", "劳模体检人数占在档管理劳模比例", "≥100%", "文件要求"),
-    ("output", "quality", "省部级劳模满意率", "省部级劳模满意率", "≥98%", "文件要求"),
-    ("output", "timeliness", "工作任务完成及时率", "工作任务完成及时率", "≥98%", "文件要求"),
-    ("output", "cost", "人均体检费", "人均体检费", "≥200 人均标准 200 元 /人", "文件要求"),
-    ("effect", "economic", "发扬劳模精神带头作用", "发扬劳模精神带动我县经济发展", "≥98%", "文件要求"),
-    ("effect", "social", "劳模体检慰问产生影响", "劳模体检慰问提升劳模的幸福感", "≥98%", "文件要求"),
-    ("effect", "sustainable", "保障劳模身体健康", "关爱劳模保障在档管理身体健康", "≥98%", "文件要求"),
-    ("satisfaction", "beneficiary", "服务对象满意度指标", "服务对象满意度指标", "≥95%", "调查问卷"),
-]
+# Boye project 3 (劳模体检…) as printed in the seed, with its four milestones
+# (read from the demo transcription, the one copy of the seed's rows).
+PROJECT_3_ROWS = [tuple(row[k] for k in ("level1", "level2", "name", "description", "target", "basis"))
+                  for row in PROJECT_3]
 
 
 @pytest.fixture
