@@ -423,11 +423,13 @@ def transition(project_id: int, kind: str):
     user = _user()
     project = access.project_or_404(user, project_id)
     submission = _submission_or_404(project, kind)
+    may_file = access.can_file_for(user, project.organization_id)
+    may_review = access.can_review(user, submission)
+    if not (may_file or may_review):  # leaders and admins read, they never move a form
+        raise ApiError(403, "您无权对此表执行任何操作", "forbidden")
     body = _load(s.TransitionSchema(), _json_body())
     move = TRANSITIONS[body["transition"]]
-    allowed = (access.can_file_for(user, project.organization_id) if move.role == Role.FILER
-               else access.can_review(user, submission))
-    if not allowed:
+    if not (may_file if move.role == Role.FILER else may_review):
         raise ApiError(403, f"您无权对此表执行「{move.label['zh']}」", "forbidden")
     if submission.state not in move.sources:
         raise ApiError(409, f"此表当前状态为「{STATE_LABELS[submission.state]['zh']}」，"

@@ -69,6 +69,7 @@ def index():
 @login_required
 def open_():
     assessor = db.session.get(Jurisdiction, request.form.get("assessor_id", type=int) or 0) or abort(404)
+    access.require(assessor.id in access.assessor_jurisdictions(current_user))
     target = db.session.get(Jurisdiction, request.form.get("jurisdiction_id", type=int) or 0) or abort(404)
     year = request.form.get("year", type=int) or abort(400)
     try:

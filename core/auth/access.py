@@ -88,6 +88,13 @@ def filer_organizations(user: User) -> list[Organization]:
     return list(db.session.scalars(select(Organization).where(Organization.id.in_(ids))))
 
 
+def require(allowed: bool) -> None:
+    """Refuse with 403 a user who may see the object but never do this to it (a
+    leader pressing finance's button), before the form is even read."""
+    if not allowed:
+        abort(403)
+
+
 def project_or_404(user: User, project_id: int) -> Project:
     project = db.session.get(Project, project_id)
     if project is None or not can_view_project(user, project):

@@ -223,7 +223,7 @@ def report_page(project_id: int, year: int, round_id: str):
 @login_required
 def return_report(report_id: int):
     report = db.session.get(MonitoringReport, report_id) or abort(404)
-    access.project_or_404(current_user, report.project_id)
+    access.require(access.can_supervise(current_user, access.project_or_404(current_user, report.project_id)))
     try:
         service.return_report(report, current_user, request.form.get("comment", ""))
         db.session.commit()
@@ -284,6 +284,7 @@ def project_page(project_id: int):
 @login_required
 def suspend(project_id: int):
     project = access.project_or_404(current_user, project_id)
+    access.require(access.can_supervise(current_user, project))
     report = None
     if (request.form.get("report_id") or "").isdigit():
         report = db.session.get(MonitoringReport, int(request.form["report_id"]))
@@ -324,6 +325,7 @@ def suspension_page(suspension_id: int):
 @login_required
 def suspension_report(suspension_id: int):
     item = _suspension_or_404(suspension_id)
+    access.require(access.can_file_for(current_user, item.project.organization_id))
     try:
         suspensions.submit_report(item, current_user, request.form.get("report", ""),
                                   request.form.get("lock_version") or None)
@@ -339,6 +341,7 @@ def suspension_report(suspension_id: int):
 @login_required
 def suspension_decide(suspension_id: int):
     item = _suspension_or_404(suspension_id)
+    access.require(access.can_supervise(current_user, item.project))
     decision = request.form.get("decision")
     if decision not in ("approve", "return"):
         abort(400)

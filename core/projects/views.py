@@ -249,6 +249,7 @@ def _render_view(project, submission):
 @login_required
 def adjust(project_id: int, kind: str):
     project = access.project_or_404(current_user, project_id)
+    access.require(access.can_file_for(current_user, project.organization_id))
     submission = _submission(project, kind, create=False) or abort(404)
     try:
         service.apply_transition(submission, "adjust", current_user,

@@ -143,6 +143,7 @@ def _run(item: RectificationItem, action, message: str, *args):
 @login_required
 def answer(item_id: int):
     item = _item_or_404(item_id)
+    access.require(access.can_file_for(current_user, item.letter.project.organization_id))
     return _run(item, workflow.answer_item, _("整改措施已反馈"), request.form.get("measures", ""))
 
 
@@ -150,6 +151,7 @@ def answer(item_id: int):
 @login_required
 def decide(item_id: int):
     item = _item_or_404(item_id)
+    access.require(access.can_supervise(current_user, item.letter.project))
     decision = request.form.get("decision")
     if decision == "accept":
         return _run(item, workflow.accept_item, _("已确认整改完成"), request.form.get("comment", ""))
