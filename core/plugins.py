@@ -8,6 +8,7 @@ import pluggy
 from flask import current_app
 
 from core import hooks
+from core.scoring import build_registry
 
 # Built-in behaviour, registered exactly like any other plugin so it can be
 # replaced or overridden (defaults use ``trylast``).
@@ -45,6 +46,26 @@ def plugin_manager() -> pluggy.PluginManager:
 def hook():
     """Shortcut for ``plugin_manager().hook``."""
     return plugin_manager().hook
+
+
+def per_plugin_set(name: str, build):
+    """``build()``, computed once for the plugins registered now and reused until one
+    is registered or unregistered (tests do that at run time).
+
+    Registries merged from ``register_*`` hooks are the same for every request; the
+    key holds the plugin objects themselves, so a new plugin can never reuse a key.
+    """
+    plugins = frozenset(plugin_manager().get_plugins())
+    cache = current_app.extensions.setdefault("perfforms.per_plugin_set", {})
+    found = cache.get(name)
+    if found is None or found[0] != plugins:
+        found = cache[name] = (plugins, build())
+    return found[1]
+
+
+def scoring_registry():
+    """The scoring engine's rule types plus every plugin's ``register_scoring_rules``."""
+    return per_plugin_set("scoring_rules", lambda: build_registry(hook().register_scoring_rules()))
 
 
 def collect_registry(results: Iterable[Iterable], what: str) -> dict:

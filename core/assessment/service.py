@@ -25,8 +25,8 @@ from core.extensions import db
 from core.i18n import current_lang, label
 from core.models import Assessment, FormDefinition, Jurisdiction, User
 from core.models.base import utcnow
-from core.plugins import hook
-from core.scoring import bind_hooks, build_registry, load_scoring, score
+from core.plugins import hook, scoring_registry
+from core.scoring import bind_hooks, load_scoring, score
 from core.scoring.engine import ScoreResult
 from core.scoring.tree import ScoringTree
 from core.workflow.service import StaleEdit, latest_published
@@ -56,7 +56,7 @@ def tree_of(assessment: Assessment) -> ScoringTree:
         bands = (assessment.assessor.settings or {}).get("grade_bands")
         if bands and "grades" not in scoring:
             scoring["grades"] = bands
-        cache[key] = load_scoring(scoring, build_registry(hook().register_scoring_rules()))
+        cache[key] = load_scoring(scoring, scoring_registry())
     return cache[key]
 
 

@@ -12,8 +12,8 @@ from core.models import Assessment, MonitoringReport, Project, Role, User
 from core.monitoring import service as monitoring
 from core.monitoring.progress import planned_rate
 from core.monitoring.settings import LIGHTS
-from core.plugins import hook
-from core.scoring import bind_hooks, build_registry, score
+from core.plugins import hook, scoring_registry
+from core.scoring import bind_hooks, score
 from core.workflow.transitions import STATE_LABELS
 
 HUNDRED = Decimal(100)
@@ -60,7 +60,7 @@ def self_evaluation_total(project: Project):
         scoring["grades"] = bands
     try:
         return score(scoring, data.get("scores") or {}, fields=data.get("fields") or {},
-                     registry=build_registry(hook().register_scoring_rules()),
+                     registry=scoring_registry(),
                      hooks=bind_hooks(hook(), jurisdiction=project.organization.jurisdiction))
     except Exception:  # noqa: BLE001 - a broken evaluation must not take the dashboard down
         return None

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.plugins import hook
-from core.scoring import bind_hooks, build_registry, load_scoring, score
+from core.plugins import hook, scoring_registry
+from core.scoring import bind_hooks, load_scoring, score
 from core.scoring.engine import ScoreResult
 from core.scoring.tree import Node, ScoringTree
 
@@ -34,7 +34,7 @@ class InputSpec:
 
 def registry():
     """The engine's rule types plus every plugin's ``register_scoring_rules``."""
-    return build_registry(hook().register_scoring_rules())
+    return scoring_registry()
 
 
 def scoring_of(submission) -> dict:

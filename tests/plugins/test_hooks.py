@@ -20,6 +20,7 @@ from core.models import FormDefinition, Jurisdiction, Project
 from core.plugins import collect_registry, make_plugin_manager, plugin_manager
 from core.quality.rules import QualityRule
 from core.workflow import service
+from core.workflow.checks import quality_registry
 from core.workflow.transitions import TransitionRefused
 
 HOOKSPECS = [name for name, fn in inspect.getmembers(hooks, inspect.isfunction)
@@ -228,3 +229,24 @@ def test_grade_default_bands_and_override(app, register_plugin):
     register_plugin(Strict())
     assert hook.grade(total=Decimal("95"), bands=None, jurisdiction=None) == {"zh": "合格"}
     assert hook.grade(total=Decimal("10"), bands=None, jurisdiction=None)["zh"] == "差"
+
+
+def test_registries_follow_plugins_registered_after_first_use(app):
+    """The quality and scoring registries are built once per set of plugins, so a plugin
+    registered (or unregistered) while the app runs is seen by the next request."""
+    class Plugin:
+        @hookimpl
+        def register_quality_rules(self):
+            return [QualityRule(id="late_rule", label={"zh": "后加"}, description={"zh": "后加"},
+                                default_severity="warning", check=lambda definition, data, context: [])]
+
+    with app.app_context():
+        before = quality_registry()
+        assert "late_rule" not in before and quality_registry() is before  # reused, not rebuilt
+        pm, plugin = app.extensions["perfforms.plugins"], Plugin()
+        pm.register(plugin)
+        try:
+            assert "late_rule" in quality_registry()
+        finally:
+            pm.unregister(plugin)
+        assert "late_rule" not in quality_registry()
