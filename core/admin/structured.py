@@ -594,6 +594,19 @@ def _move(items: list, index: int, step: int) -> None:
         items[index], items[target] = items[target], items[index]
 
 
+def _remove_or_move(items: list, verb: str, index: int, moved: str, removed: str) -> str:
+    """The remove/up/down buttons of one list: apply ``verb`` ("remove", "up" or
+    "down") to ``items[index]``; return the anchor to scroll to — ``removed``, or
+    ``moved`` formatted with the entry's new index."""
+    if verb == "remove":
+        if 0 <= index < len(items):
+            del items[index]
+        return removed
+    step = -1 if verb == "up" else 1
+    _move(items, index, step)
+    return moved.format(max(0, index + step))
+
+
 def _index(text: str) -> int:
     return int(text) if text.isdigit() else -1
 
@@ -651,13 +664,9 @@ def apply_action(body: dict, action: str) -> tuple[dict, str]:
         section_id = _unique("section", {s.get("id") for s in sections if isinstance(s, Mapping)})
         sections.append({"id": section_id, "label": {"zh": f"新分组 {section_id[7:]}"}, "fields": []})
         return body, f"s{len(sections) - 1}"
+    verb = name.partition("_")[0]
     if name in ("remove_section", "up_section", "down_section") and args:
-        i = _index(args[0])
-        if name == "remove_section" and 0 <= i < len(sections):
-            del sections[i]
-            return body, "sections"
-        _move(sections, i, -1 if name == "up_section" else 1)
-        return body, f"s{max(0, i + (-1 if name == 'up_section' else 1))}"
+        return body, _remove_or_move(sections, verb, _index(args[0]), "s{}", "sections")
     if name == "add_field" and args:
         i = _index(args[0])
         if 0 <= i < len(sections) and isinstance(sections[i], dict):
@@ -668,14 +677,7 @@ def apply_action(body: dict, action: str) -> tuple[dict, str]:
     if name in ("remove_field", "up_field", "down_field") and len(args) == 2:
         i, j = _index(args[0]), _index(args[1])
         if 0 <= i < len(sections) and isinstance(sections[i], dict):
-            fields = sections[i].setdefault("fields", [])
-            if name == "remove_field":
-                if 0 <= j < len(fields):
-                    del fields[j]
-                return body, f"s{i}"
-            step = -1 if name == "up_field" else 1
-            _move(fields, j, step)
-            return body, f"s{i}f{max(0, j + step)}"
+            return body, _remove_or_move(sections[i].setdefault("fields", []), verb, j, f"s{i}f{{}}", f"s{i}")
     tree = body.get("indicator_tree") if isinstance(body.get("indicator_tree"), dict) else None
     if name == "add_category":
         if tree is None:
@@ -692,14 +694,7 @@ def apply_action(body: dict, action: str) -> tuple[dict, str]:
     if tree is not None:
         categories = tree.setdefault("categories", [])
         if name in ("remove_category", "up_category", "down_category") and args:
-            k = _index(args[0])
-            if name == "remove_category":
-                if 0 <= k < len(categories):
-                    del categories[k]
-                return body, "tree"
-            step = -1 if name == "up_category" else 1
-            _move(categories, k, step)
-            return body, f"c{max(0, k + step)}"
+            return body, _remove_or_move(categories, verb, _index(args[0]), "c{}", "tree")
         if name == "add_child" and args:
             k = _index(args[0])
             if 0 <= k < len(categories) and isinstance(categories[k], dict):
@@ -712,14 +707,8 @@ def apply_action(body: dict, action: str) -> tuple[dict, str]:
         if name in ("remove_child", "up_child", "down_child") and len(args) == 2:
             k, x = _index(args[0]), _index(args[1])
             if 0 <= k < len(categories) and isinstance(categories[k], dict):
-                children = categories[k].setdefault("children", [])
-                if name == "remove_child":
-                    if 0 <= x < len(children):
-                        del children[x]
-                    return body, f"c{k}"
-                step = -1 if name == "up_child" else 1
-                _move(children, x, step)
-                return body, f"c{k}x{max(0, x + step)}"
+                return body, _remove_or_move(categories[k].setdefault("children", []), verb, x,
+                                             f"c{k}x{{}}", f"c{k}")
     scoring = body.get("scoring") if isinstance(body.get("scoring"), dict) else None
     if scoring is not None and args:
         path = args[0]

@@ -141,3 +141,27 @@ def test_every_builtin_form_previews_and_has_versions_pages(app, admin_client):
             assert response.status_code == 200, (code, kind, page)
         preview = admin_client.get(f"/admin/jurisdictions/{code}/forms/{kind}/preview").get_data(as_text=True)
         assert 'class="paper' in preview and "修正后才能预览" not in preview, (code, kind)
+
+
+@pytest.mark.parametrize("action, anchor, ids", [
+    ("down_section:0", "s1", lambda b: [s["id"] for s in b["sections"]][:2][::-1]),
+    ("remove_section:0", "sections", lambda b: [s["id"] for s in b["sections"]][1:]),
+    ("up_field:0:1", "s0f0", lambda b: [f["id"] for f in b["sections"][0]["fields"]][:2][::-1]),
+    ("remove_field:0:0", "s0", lambda b: [f["id"] for f in b["sections"][0]["fields"]][1:]),
+    ("down_category:0", "c1", lambda b: [c["id"] for c in b["indicator_tree"]["categories"]][:2][::-1]),
+    ("remove_category:1", "tree", lambda b: [c["id"] for c in b["indicator_tree"]["categories"]][:1]
+     + [c["id"] for c in b["indicator_tree"]["categories"]][2:]),
+    ("up_child:0:1", "c0x0", lambda b: [c["id"] for c in b["indicator_tree"]["categories"][0]["children"]][:2][::-1]),
+    ("remove_child:0:0", "c0", lambda b: [c["id"] for c in b["indicator_tree"]["categories"][0]["children"]][1:]),
+])
+def test_remove_up_and_down_buttons_of_every_list(action, anchor, ids):
+    body = blank_goal("x", "万元")
+    expected = ids(body)  # the ids as the button should leave them, read before pressing it
+    after, got = structured.apply_action(copy.deepcopy(body), action)
+    kind = action.split("_")[1].split(":")[0]
+    current = {"section": lambda b: [s["id"] for s in b["sections"]],
+               "field": lambda b: [f["id"] for f in b["sections"][0]["fields"]],
+               "category": lambda b: [c["id"] for c in b["indicator_tree"]["categories"]],
+               "child": lambda b: [c["id"] for c in b["indicator_tree"]["categories"][0]["children"]]}[kind]
+    assert got == anchor
+    assert current(after)[:len(expected)] == expected
