@@ -11,7 +11,7 @@ from core.config import default_config
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.plugins import EXTENSION_KEY, make_plugin_manager
-from core.security import install_security_headers
+from core.security import install_input_guard, install_security_headers
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     install_security_headers(app)
+    install_input_guard(app)
     register_error_handlers(app)
     cli.register(app)
     return app

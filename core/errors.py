@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from core.config import MiB
+from core.security import NulInInput, nul_message
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -15,6 +16,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return page(400, _("页面已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"))
+
+    @app.errorhandler(NulInInput)
+    def nul_in_input(error):
+        return page(400, nul_message())
 
     @app.errorhandler(400)
     def bad_request(error):

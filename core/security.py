@@ -36,3 +36,62 @@ def install_security_headers(app: Flask) -> None:
 def _authenticated() -> bool:
     """A logged-in session or an API token: the response is someone's data."""
     return "_user_id" in session or getattr(g, "api_user", None) is not None
+
+
+# ------------------------------------------------------------------ NUL in input ---
+
+def nul_path(value, path: str = "") -> str | None:
+    """Where ``value`` (text, or JSON-like lists and dicts) holds a NUL character, or None.
+
+    PostgreSQL cannot store U+0000 in a text column (psycopg raises ``DataError``), so
+    a request carrying one would fail with a server error on PostgreSQL yet be stored
+    on SQLite. No field has a use for it: such input is refused with a clear message
+    before any view sees it (tests/security/test_hostile_input.py). Iterative, so a
+    deeply nested JSON body cannot exhaust the stack.
+    """
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and "\x00" in key:
+                    return where
+                stack.append((f"{where}.{key}" if where else str(key), child))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(item))
+    return None
+
+
+def nul_message() -> str:
+    from flask_babel import gettext as _
+
+    return _("提交的内容含有空字符（NUL），无法保存。请删除该字符后重试。")
+
+
+class NulInInput(Exception):
+    """A request whose form fields, query string or path hold a NUL character."""
+
+    def __init__(self, where: str):
+        self.where = where
+        super().__init__(where)
+
+
+def install_input_guard(app: Flask) -> None:
+    """Refuse form fields, query arguments and URL parts holding NUL (see :func:`nul_path`).
+
+    JSON bodies are checked where they are parsed (``core/api/views.py``); uploaded
+    files are data, not text fields, and are read by their own validators.
+    """
+    @app.before_request
+    def _refuse_nul():
+        if "\x00" in request.path:
+            raise NulInInput("path")
+        sources = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH") else [])
+        for source in sources:
+            for key, values in source.lists():
+                if nul_path([key, *values]) is not None:
+                    raise NulInInput(key)
+        return None

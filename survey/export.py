@@ -6,8 +6,10 @@ matrix — with the chosen labels, and the free texts.
 
 Formula injection: a cell whose text starts with ``=``, ``+``, ``-``, ``@`` (or a
 tab or carriage return) is prefixed with an apostrophe, so a spreadsheet shows it
-as text instead of running it. Beneficiaries type the free texts; nobody's
-spreadsheet should execute them.
+as text instead of running it; characters XLSX cannot hold are dropped (both by
+:func:`core.reports.cells.safe_cell`). Beneficiaries type the free texts; nobody's
+spreadsheet should execute them, and a control character in one must not make the
+export a server error.
 """
 from __future__ import annotations
 
@@ -20,19 +22,12 @@ from sqlalchemy import select
 
 from core.definitions.model import FormDefinition
 from core.extensions import db
+from core.reports.cells import safe_cell
 from survey.models import Survey, SurveyResponse
 from survey.service import definition_of
 from survey.validity import reason_labels
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
-
-
-def neutralise(value):
-    """Text that a spreadsheet would run as a formula, made inert; other values unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def columns(definition: FormDefinition) -> list[tuple[str, str, str]]:
@@ -67,7 +62,7 @@ def rows(survey: Survey) -> Iterator[list]:
     definition = definition_of(survey)
     fields = definition.fields_by_id
     cols = columns(definition)
-    yield [neutralise(h) for h in header(definition)]
+    yield [safe_cell(h) for h in header(definition)]
     query = (select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
              .order_by(SurveyResponse.id).execution_options(yield_per=BATCH))
     for response in db.session.scalars(query):
@@ -76,7 +71,7 @@ def rows(survey: Survey) -> Iterator[list]:
                 response.seconds if response.seconds is not None else "", status,
                 "；".join(reason_labels(response.reasons))]
         line += [_cell(fields[q], i, response.answers or {}) for q, i, _ in cols]
-        yield [neutralise(v) for v in line]
+        yield [safe_cell(v) for v in line]
 
 
 def to_csv(survey: Survey) -> Iterator[str]:

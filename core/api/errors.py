@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.config import MiB
+from core.security import NulInInput, nul_message
 
 #: The message for an HTTP status when the code raising it gave none.
 DEFAULT_MESSAGES = {
@@ -93,6 +94,10 @@ def install_error_handlers(bp: Blueprint, prefix: str) -> None:
     @bp.errorhandler(ApiError)
     def _api_error(error: ApiError):
         return error_response(error.status, error.errors, error.headers)
+
+    @bp.errorhandler(NulInInput)
+    def _nul_in_input(error: NulInInput):
+        return error_response(400, [error_item(error.where, nul_message(), "nul_character")])
 
     # Flask prefers an app-wide handler for a status code over a blueprint's generic
     # HTTPException handler, so every code is registered on the blueprint.

@@ -1,10 +1,10 @@
-"""Results computed by modules that may not be installed (yet): the self-evaluation's
-score (``core.selfeval.scoring.score_submission``) and the survey's satisfaction
-result (``survey.satisfaction_result``).
+"""The survey's satisfaction result (``survey.satisfaction_result``), from a package
+that is installed beside core but not part of it (core never imports it), and
+``jsonable`` for results as JSON.
 
-Each is looked up when needed, so the API and the public pages work before those
-modules exist and pick them up as soon as they do. Only the *absence* of the
-module or function is tolerated; an error inside them is not hidden.
+The function is looked up when needed, so the API works without the survey package.
+Only the *absence* of the module or function is tolerated; an error inside it is not
+hidden.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Callable, Mapping
 
-SCORE_FUNCTION = ("core.selfeval.scoring", "score_submission")
 SATISFACTION_FUNCTION = ("survey", "satisfaction_result")
 
 
@@ -30,10 +29,6 @@ def optional_function(module_name: str, attribute: str) -> Callable | None:
         raise
     function = getattr(module, attribute, None)
     return function if callable(function) else None
-
-
-def score_function() -> Callable | None:
-    return optional_function(*SCORE_FUNCTION)
 
 
 def satisfaction_function() -> Callable | None:

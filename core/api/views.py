@@ -21,13 +21,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.api import schemas as s
 from core.api.auth import authenticate, rate_limit_key
 from core.api.errors import ApiError, error_item, install_error_handlers, problems_to_errors
-from core.api.optional import jsonable, optional_function, satisfaction_function, score_function
+from core.api.optional import jsonable, satisfaction_function
 from core.audit import record
 from core.auth import access
 from core.definitions.errors import DefinitionInvalid
 from core.extensions import csrf, db, limiter
 from core.i18n import label
 from core.models import FormDefinition, Jurisdiction, Organization, Project, Role, Submission, User
+from core.security import NulInInput, nul_path
+from core.selfeval.scoring import score_submission
+from core.selfeval.start import start_self_evaluation
 from core.workflow import service
 from core.workflow.checks import check
 from core.workflow.transitions import EDITABLE_STATES, STATE_LABELS, TRANSITIONS, TransitionRefused
@@ -45,7 +48,6 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi_document", "api.docs"})
 #: Kinds a client may create through the API: the goal form by the workflow service, the
 #: self-evaluation by its module (from the approved goal) when that module is installed.
 CREATABLE_KINDS = ("goal", "self_evaluation")
-SELF_EVALUATION_START = ("core.selfeval.start", "start_self_evaluation")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
 #: Keys of ``data`` a client writes; the rest (``scoring``, ``goal_revision_id``) the server keeps.
 CLIENT_DATA_KEYS = {"fields_": "fields", "milestones": "milestones", "indicators": "indicators",
@@ -102,9 +104,15 @@ def _json_body() -> Any:
     if not raw.strip():
         raise ApiError(400, "请求体为空，应为 JSON 对象。", "empty_body")
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        body = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, f"请求体不是有效的 JSON：{error}", "json_syntax") from None
+    except RecursionError:  # "[[[[…" thousands deep: the C decoder gives up on the stack
+        raise ApiError(400, "请求体不是有效的 JSON：嵌套层数过多", "json_syntax") from None
+    where = nul_path(body)  # "\u0000" in a string: PostgreSQL cannot store it (core/security.py)
+    if where is not None:
+        raise NulInInput(where)
+    return body
 
 
 def _load(schema: Schema, body: Any) -> dict:
@@ -372,7 +380,7 @@ def _starter(kind: str):
     if kind == "goal":
         return lambda project, user: service.start_submission(project, kind, user)
     if kind == "self_evaluation":
-        return optional_function(*SELF_EVALUATION_START)
+        return start_self_evaluation
     return None
 
 
@@ -459,12 +467,8 @@ def score(project_id: int):
     submission = project.submission("self_evaluation")
     if submission is None:
         raise ApiError(404, "此项目还没有自评表（self_evaluation），没有评分。", "no_submission")
-    function = score_function()
-    if function is None:
-        raise ApiError(404, "评分功能尚未启用：core.selfeval.scoring.score_submission 不存在。",
-                       "scoring_unavailable")
     try:
-        result = function(submission)
+        result = score_submission(submission)
     except DefinitionInvalid as invalid:
         raise ApiError(422, errors=problems_to_errors(invalid.problems)) from None
     if result is None:

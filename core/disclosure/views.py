@@ -13,7 +13,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.api.optional import jsonable, score_function
+from core.api.optional import jsonable
+from core.selfeval.scoring import score_submission
 from core.disclosure import policy
 from core.extensions import db, limiter
 from core.models import Jurisdiction, Organization, Project, Submission, SubmissionRevision
@@ -46,15 +47,12 @@ def _jurisdiction_or_404(code: str) -> Jurisdiction:
 
 
 def _evaluation(project: Project) -> dict | None:
-    """The completed (approved) self-evaluation's result, when the scoring module can give it."""
+    """The completed (approved) self-evaluation's result."""
     submission = project.submission("self_evaluation")
     if submission is None or submission.state != "approved":
         return None
-    function = score_function()
-    if function is None:
-        return None
     try:
-        result = jsonable(function(submission))
+        result = jsonable(score_submission(submission))
     except Exception:  # a public page shows what it can; the error goes to the log
         current_app.logger.exception("scoring self-evaluation %s for disclosure failed", submission.id)
         return None

@@ -235,8 +235,14 @@ def _pairs(fields: list[tuple[dict, Cell]], per_row: int, width: int, lang: str)
 
 
 def build_paper(raw: dict, data: dict | None, *, organization: str = "", year: Any = "",
-                lang: str = "zh") -> Paper:
-    """The printed goal form of definition ``raw`` filled with ``data``."""
+                lang: str = "zh", max_span: int | None = None) -> Paper:
+    """The printed goal form of definition ``raw`` filled with ``data``.
+
+    :param max_span: the most indicator rows one 一级/二级 cell may span; longer
+        categories repeat their cell every ``max_span`` rows. The PDF needs it: its
+        engine breaks pages only between rows no rowspan crosses, so a category of a
+        few dozen rows would be taller than a page.
+    """
     data = data or {}
     values = data.get("fields") or {}
     tree = raw.get("indicator_tree") or {}
@@ -288,7 +294,7 @@ def build_paper(raw: dict, data: dict | None, *, organization: str = "", year: A
                  Cell("二级指标" if lang == "zh" else "Level 2", kind="head", units=units[1])]
         heads += [Cell(_label(c.get("label"), lang), kind="head", units=u) for c, u in zip(columns, units[2:])]
         rows.append(Row(heads, kind="ind-head"))
-        rows.extend(_indicator_rows(raw, data.get("indicators") or [], columns, units, lang))
+        rows.extend(_indicator_rows(raw, data.get("indicators") or [], columns, units, lang, max_span))
 
     unit_text = raw.get("unit") or ""
     return Paper(
@@ -298,9 +304,11 @@ def build_paper(raw: dict, data: dict | None, *, organization: str = "", year: A
     ).place()
 
 
-def _indicator_rows(raw: dict, indicators: list, columns: list[dict], units: list[int], lang: str) -> list[Row]:
-    """Rows grouped 一级 ▸ 二级 with rowspans; empty level-2 groups are left out as on
-    the filled paper forms, but a level-1 category without any row still shows."""
+def _indicator_rows(raw: dict, indicators: list, columns: list[dict], units: list[int], lang: str,
+                    max_span: int | None = None) -> list[Row]:
+    """Rows grouped 一级 ▸ 二级 with rowspans (at most ``max_span`` rows each); empty
+    level-2 groups are left out as on the filled paper forms, but a level-1 category
+    without any row still shows."""
     rows = []
     for block in indicator_layout(raw, indicators):
         groups = [g for g in block["groups"] if g["rows"]]
@@ -309,15 +317,18 @@ def _indicator_rows(raw: dict, indicators: list, columns: list[dict], units: lis
             rows.append(Row([Cell(l1_text, kind="title", units=units[0]),
                              Cell("", units=sum(units[1:]), empty=True, path=None)], kind="ind-empty"))
             continue
-        span = sum(len(g["rows"]) for g in groups)
-        for g_index, group in enumerate(groups):
-            for r_index, (_, row) in enumerate(group["rows"]):
+        flat = [(g_index, group, row) for g_index, group in enumerate(groups) for _, row in group["rows"]]
+        size = max_span or len(flat)
+        for start in range(0, len(flat), size):
+            chunk = flat[start:start + size]
+            for i, (g_index, group, row) in enumerate(chunk):
                 cells = []
-                if g_index == 0 and r_index == 0:
-                    cells.append(Cell(l1_text, kind="title", units=units[0], rowspan=span))
-                if r_index == 0:
+                if i == 0:
+                    cells.append(Cell(l1_text, kind="title", units=units[0], rowspan=len(chunk)))
+                if i == 0 or chunk[i - 1][0] != g_index:
+                    run = sum(1 for item in chunk[i:] if item[0] == g_index)  # a group's rows are contiguous
                     cells.append(Cell(_label(group["child"].get("label"), lang), kind="title", units=units[1],
-                                      rowspan=len(group["rows"])))
+                                      rowspan=run))
                 for column, u in zip(columns, units[2:]):
                     value = row.get(column["id"])
                     text = _choice_label(column, value, lang) if column.get("choices") and value else (value or "")

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import io
 import threading
+import traceback
 from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus.doctemplate import LayoutError
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.tables import CellStyle
 from xhtml2pdf import pisa
@@ -43,8 +45,24 @@ _registered = False
 GLYPH_FALLBACK = str.maketrans({"⩾": "≥", "⩽": "≤", "▸": "▶", "✔": "√", "✘": "×", "ı": "i"})
 
 
+#: The most table rows one merged cell may span in a PDF. ReportLab breaks a table
+#: only between rows no rowspan crosses; ten indicator rows of two or three lines each
+#: stay well inside an A4 page, so longer categories repeat their cell.
+MAX_ROWSPAN = 10
+
+
 class PdfError(RuntimeError):
     """The PDF could not be made (or would have printed without its Chinese font)."""
+
+
+class PdfTooTall(PdfError):
+    """Some table row, or block of rows joined by a rowspan, is taller than a page.
+
+    ReportLab cannot break a row that a rowspan crosses (the 一级/二级指标 cells of the
+    goal grid span their rows), so a very long text in one cell, or a few dozen rows
+    under one category, cannot be laid out. That is the filer's content, not a server
+    fault: the views answer with a page saying so (tests/security/test_hostile_input.py).
+    """
 
 
 def font_urls() -> dict[str, str]:
@@ -75,6 +93,14 @@ def html_to_pdf(html: str) -> bytes:
         rl_config.canvas_basefontname = CellStyle.fontname = _BASE_FONT
         try:
             status = pisa.CreatePDF(html.translate(GLYPH_FALLBACK), dest=out, encoding="utf-8", resource_policy=_policy())
+        except LayoutError as error:
+            raise PdfTooTall(str(error)[:200]) from None
+        except TypeError as error:
+            # ReportLab 5.1 fails with this TypeError while *describing* a LayoutError
+            # (Table._culprit compares None row heights); anything else is re-raised.
+            if "_culprit" not in "".join(traceback.format_tb(error.__traceback__)):
+                raise
+            raise PdfTooTall("a table row is taller than the page") from None
         finally:
             rl_config.canvas_basefontname, CellStyle.fontname = previous
     pdf = out.getvalue()

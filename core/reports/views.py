@@ -34,6 +34,14 @@ PDF_MIME = "application/pdf"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.errorhandler(pdf.PdfTooTall)
+def _pdf_too_tall(error):
+    """Content too long for a printed page: say so, instead of a server error."""
+    return render_template("errors/error.html", code=422, message=_(
+        "内容过长，无法排成 PDF：表中有一格内容或同一类别下的一组指标超过一页纸的高度。"
+        "请缩短过长的内容或拆分指标，也可以下载 Excel 版本。")), 422
+
+
 def _filename(*parts: str) -> str:
     """A download name without path separators or control characters (its ASCII
     fallback for old clients keeps the leading project number)."""
@@ -82,7 +90,7 @@ def form_pdf(project_id: int, kind: str):
         html = render_template(
             "pdf/goal.html", project=project, fonts=pdf.font_urls(), units=UNITS,
             paper=build_paper(raw, data, organization=project.organization.name, year=project.year,
-                              lang=current_lang()),
+                              lang=current_lang(), max_span=pdf.MAX_ROWSPAN),
             state_label=label(STATE_LABELS[submission.state]), revision_label=revision_label,
             printed_at=_printed_at())
     else:

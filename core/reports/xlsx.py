@@ -12,9 +12,10 @@ between the 「一级指标」 header and the signatures, with merged 一级/二
 down. Every problem is reported with its Excel row number, and nothing is returned
 as data if any row fails (the caller writes nothing).
 
-User text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is
-written as text with a leading ``'`` and read back without it (CSV/formula
-injection, OWASP).
+User text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+carriage return) is written as text with a leading ``'`` and read back without it
+(CSV/formula injection, OWASP); characters XLSX cannot hold are dropped
+(:mod:`core.reports.cells`).
 
 Pure: no Flask, no database.
 """
@@ -34,13 +35,13 @@ from openpyxl.utils import get_column_letter
 from core.definitions.errors import DefinitionInvalid
 from core.definitions.loader import load_definition
 from core.definitions.data import validate_data
+from core.reports.cells import FORMULA_TRIGGERS, printable, safe_cell
 from core.reports.paper import UNITS, Cell, Paper, build_paper
 from core.webforms.builder import new_row_id, row_columns
 
 META_SHEET = "_perfforms"
 FORMAT_VERSION = "1"
 ID_COLUMN = UNITS + 1  # hidden: the indicator row ids
-FORMULA_TRIGGERS = ("=", "+", "-", "@")
 FIRST_GRID_ROW = 4
 
 MAX_UNZIPPED_BYTES = 40 * 1024 * 1024
@@ -66,10 +67,11 @@ _HEAD_FILL = PatternFill("solid", fgColor="F2F2F2")
 # ------------------------------------------------------------------ export -------
 
 def safe_text(text: str) -> str:
-    """Text a spreadsheet will not run: a leading ``= + - @`` (or ``'``) gets a ``'``."""
-    if text and (text[0] in FORMULA_TRIGGERS or text[0] == "'"):
-        return "'" + text
-    return text
+    """Text a spreadsheet will not run (:func:`core.reports.cells.safe_cell`); a leading
+    ``'`` is doubled too, so :func:`unsafe_text` gives back exactly what was typed."""
+    if text.startswith("'"):
+        return "'" + printable(text)
+    return safe_cell(text)
 
 
 def unsafe_text(text: str) -> str:
@@ -204,7 +206,7 @@ def export_goal(raw: dict, data: dict, *, project_id: int | None = None, organiz
     for key, value in (("format", FORMAT_VERSION), ("definition", raw.get("id", "")),
                        ("version", str(raw.get("version", ""))), ("project", str(project_id or "")),
                        ("sheet", ws.title), ("indicator_head", str(head_row or ""))):
-        meta.append([key, value])
+        meta.append([key, safe_text(value)])  # the sheet's name is the form's title: user text
     meta.append([])
     meta.append(["path", "label", "label_row", "label_col", "value_row", "value_col"])
     for path, label_text, lr, lc, vr, vc in cells_meta:
@@ -239,7 +241,7 @@ def value_locations(paper: Paper) -> list[tuple[str, str, int, int, int, int]]:
 
 
 def _sheet_title(title: str) -> str:
-    cleaned = "".join("_" if ch in '[]:*?/\\' else ch for ch in title)[:31]
+    cleaned = "".join("_" if ch in '[]:*?/\\' else ch for ch in printable(title))[:31]
     return cleaned or "Sheet1"
 
 
@@ -337,7 +339,7 @@ def _read_meta(wb) -> tuple[dict, list[tuple]]:
             except (TypeError, ValueError, IndexError):
                 continue
         elif row[0] != "key":
-            meta[str(row[0])] = "" if row[1] is None else str(row[1])
+            meta[str(row[0])] = "" if row[1] is None else unsafe_text(str(row[1]))
     return meta, cells
 
 

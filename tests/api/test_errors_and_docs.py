@@ -9,7 +9,6 @@ import pytest
 from openapi_spec_validator import validate
 
 from core.api import views as api_views
-from core.api.optional import optional_function
 from core.app import create_app
 from tests.api.helpers import auth, goal_data, issue_token
 from tests.api.test_goal_api import create_project, put_goal, start_goal, transition
@@ -107,21 +106,7 @@ def test_score_needs_a_self_evaluation(client, approved, tokens):
     assert response.status_code == 404 and response.get_json()["errors"][0]["code"] == "no_submission"
 
 
-def test_score_when_the_scoring_module_is_absent(client, approved, tokens, monkeypatch):
-    if optional_function("core.selfeval.start", "start_self_evaluation") is None:
-        pytest.skip("the self-evaluation module is not installed")
-    created = client.post(f"/api/v1/projects/{approved}/submissions/self_evaluation", headers=auth(tokens["filer_a"]))
-    assert created.status_code == 201
-    monkeypatch.setattr(api_views, "score_function", lambda: None)
-    response = client.get(f"/api/v1/projects/{approved}/score", headers=auth(tokens["filer_a"]))
-    assert response.status_code == 404
-    error = response.get_json()["errors"][0]
-    assert error["code"] == "scoring_unavailable" and "score_submission" in error["message"]
-
-
 def test_score_of_a_self_evaluation(client, approved, tokens):
-    if optional_function("core.selfeval.scoring", "score_submission") is None:
-        pytest.skip("the scoring module is not installed")
     created = client.post(f"/api/v1/projects/{approved}/submissions/self_evaluation", headers=auth(tokens["filer_a"]))
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["kind"] == "self_evaluation"
@@ -134,8 +119,6 @@ def test_score_of_a_self_evaluation(client, approved, tokens):
 
 
 def test_self_evaluation_needs_an_approved_goal(client, boye, tokens):
-    if optional_function("core.selfeval.start", "start_self_evaluation") is None:
-        pytest.skip("the self-evaluation module is not installed")
     project = create_project(client, tokens["filer_a"], boye["org_a"])
     response = client.post(f"/api/v1/projects/{project['id']}/submissions/self_evaluation",
                            headers=auth(tokens["filer_a"]))
