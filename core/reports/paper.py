@@ -86,6 +86,7 @@ class Paper:
     columns: list[dict]  # the indicator columns in paper order
     units: list[int] = field(default_factory=list)  # units per indicator table column (l1, l2, columns…)
     indicator_head: int | None = None  # index in rows of the indicator header row
+    annex: list[tuple[int, str, str]] = field(default_factory=list)  # (number, title, text), see move_to_annex
 
     def place(self) -> "Paper":
         """Fill in each cell's first grid unit, honouring rowspans from rows above."""
@@ -100,6 +101,47 @@ class Paper:
                     taken.setdefault(r + dr, set()).update(range(col, col + cell.units))
                 col += cell.units
         return self
+
+
+    def move_to_annex(self) -> "Paper":
+        """Print the text of cells too tall for the table after it, as numbered annexes
+        (附页), leaving 「见附页 n」 in the cell — as a paper form says 「详见附件」.
+
+        For the PDF: ReportLab never cuts a table row, so one cell taller than a page
+        (a long 资金用途 the definition allows) could not be printed at all.
+        """
+        for row in self.rows:
+            label = ""
+            for cell in row.cells:
+                if cell.kind in ("label", "title"):
+                    label = cell.text
+                    continue
+                if cell.kind != "value" or estimated_lines(cell.text, cell.units) <= ANNEX_LINES:
+                    continue
+                title = label
+                if (cell.path or "").startswith("indicators."):
+                    column = cell.path.rsplit(".", 1)[1]
+                    name = next((c.text for c in row.cells if (c.path or "").endswith(".name")), "")
+                    heading = next((_label(c.get("label"), "zh") for c in self.columns if c.get("id") == column), "")
+                    title = f"{name} · {heading}" if name else heading
+                number = len(self.annex) + 1
+                self.annex.append((number, title, cell.text))
+                cell.text = f"（见附页 {number}）"
+        return self
+
+
+#: Cells estimated taller than this many lines go to the annex (Paper.move_to_annex);
+#: an A4 page holds about 60 lines of 9 pt text.
+ANNEX_LINES = 30
+#: 9 pt Chinese characters per grid unit (about 180 mm of text width in UNITS units).
+CHARS_PER_UNIT = 2
+
+
+def estimated_lines(text: str, units: int) -> int:
+    """How many printed lines ``text`` takes in a cell ``units`` wide (CJK width: Latin
+    text is narrower, so this errs towards the annex)."""
+    per_line = max(1, units * CHARS_PER_UNIT)
+    return sum(max(1, -(-len(line) // per_line)) for line in (text or "").split("\n"))
 
 
 # ------------------------------------------------------------------ values -------

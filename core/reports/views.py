@@ -90,7 +90,7 @@ def form_pdf(project_id: int, kind: str):
         html = render_template(
             "pdf/goal.html", project=project, fonts=pdf.font_urls(), units=UNITS,
             paper=build_paper(raw, data, organization=project.organization.name, year=project.year,
-                              lang=current_lang(), max_span=pdf.MAX_ROWSPAN),
+                              lang=current_lang(), max_span=pdf.MAX_ROWSPAN).move_to_annex(),
             state_label=label(STATE_LABELS[submission.state]), revision_label=revision_label,
             printed_at=_printed_at())
     else:

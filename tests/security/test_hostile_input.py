@@ -364,15 +364,21 @@ def test_goal_pdf_of_forty_rows_under_one_category(app, client, goal_project, tm
     assert text.count("产出指标") >= 40 // MAX_ROWSPAN
 
 
-def test_goal_pdf_with_a_cell_taller_than_a_page_is_a_clear_page(app, client, goal_project):
-    """One cell taller than a page cannot be printed at all (a table row is never cut):
-    a page saying so, not a server error."""
+def test_goal_pdf_prints_text_taller_than_a_page_as_an_annex(app, client, goal_project, tmp_path):
+    """A table row is never cut across pages, so a 4,400-character 资金用途 and a long
+    indicator description are printed after the table as 附页, the cells pointing there."""
     url = f"/projects/{goal_project}/forms/goal"
-    rows = [{"id": "", "level1": "output", "level2": "quantity", "name": "指标", "description": "描述",
+    rows = [{"id": "", "level1": "output", "level2": "quantity", "name": "慰问人数", "description": "说明。" * 400,
              "target": "≥100 人", "basis": "文件要求"}]
-    assert goal_post(client, url, {"purpose": "资金用于职工慰问。" * 440}, rows).status_code == 302
+    purpose = "资金用于职工慰问。" * 440 + "（完）"
+    assert goal_post(client, url, {"purpose": purpose}, rows).status_code == 302
     pdf = client.get(f"/projects/{goal_project}/forms/goal.pdf")
-    assert pdf.status_code == 422 and PDF_TOO_TALL in pdf.get_data(as_text=True)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = re.sub(r"\s+", "", pdf_text(pdf.data, tmp_path))
+    assert "（见附页1）" in text and "（见附页2）" in text
+    assert "附页1：资金用途" in text and "附页2：慰问人数·绩效指标描述" in text
+    # The whole text is printed (page headers may interrupt it where a page breaks).
+    assert text.count("资金用于职工慰问") == 440 and "（完）" in text and text.count("说明") == 400
 
 
 # -------------------------------------------------------------- review comments ----
