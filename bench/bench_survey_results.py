@@ -7,14 +7,19 @@
 2. inserts ⌈answers / 11⌉ questionnaires — the ``survey_response`` rows and their
    normalised ``survey_answer`` rows — with ``executemany`` in batches of 20,000
    (about 3% flagged invalid and excluded, as practice reports);
-3. times ``survey.results.compute`` — everything the results page shows: counts,
-   item means, the index through the ``satisfaction_index`` hook, the per-respondent
-   moments for the 95% interval, the distributions and the index with flagged
-   responses counted — and, separately, the whole results page through the test
-   client (aggregates + template + SVG charts);
-4. times one hand-written SQL aggregate (item counts and means over the valid
+3. counts them into ``survey_tally`` with ``survey.tally.rebuild`` (what the
+   submissions would have done one by one);
+4. times ``survey.results.compute`` — everything the results page shows: counts,
+   item means and distributions (from the counters), the index through the
+   ``satisfaction_index`` hook, the per-respondent moments for the 95% interval
+   and the index with flagged responses counted — and, separately, the whole
+   results page through the test client (aggregates + template + SVG charts and
+   the latest free-text answers);
+5. times one hand-written SQL aggregate (item counts and means over the valid
    responses) as the floor, and prints both, the ratio, and whether the results
-   stay under the goal of 1 s.
+   stay under the goal of 1 s. Since the counters replaced the covering index on
+   ``survey_answer``, that floor scans the answers table: it says what reading the
+   answers would cost, and the ratio is no longer like for like.
 """
 from __future__ import annotations
 
@@ -134,6 +139,17 @@ def main() -> int:
     load = time.perf_counter() - started
     print(f"inserted {responses:,} questionnaires / {answers:,} answer rows in {load:.1f} s "
           f"({answers / load:,.0f} rows/s, executemany in batches of {BATCH:,})")
+    with app.app_context():  # rows loaded behind the app's back: count them as a submission would have
+        from core.extensions import db
+        from survey import tally
+        from survey.models import Survey
+        from survey.service import definition_of
+
+        started = time.perf_counter()
+        tally.rebuild(survey_id, definition_of(db.session.get(Survey, survey_id)))
+        db.session.commit()
+        print(f"counted them into survey_tally (survey.tally.rebuild) in {time.perf_counter() - started:.1f} s")
+        db.engine.dispose()
 
     from core.extensions import db
     from survey import results

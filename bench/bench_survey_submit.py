@@ -30,16 +30,23 @@ The two sides — same process, same app object, same stack:
   engine, pool (``pool_pre_ping``) and SQLite pragmas (``core/database.py``: WAL,
   ``synchronous=NORMAL``, ``busy_timeout``, foreign keys); both requests carry a
   fresh ``User-Agent`` and go through the same Lua script; one Flask-SQLAlchemy
-  session, one transaction and one commit each;
+  session and its pooled connection each (checked out with the pool's ping);
 * survey ``POST /s/<slug>`` (what a phone sends on the last page): the session
   cookie is opened, the form parsed (13 fields), the CSRF token checked, the
   survey read (with the duplicate-device check in the same query), the answers
   validated against the questionnaire, the validity rules applied, the response
-  row (answers as JSON) and its 11 normalised answer rows inserted (a covering
-  index on them), committed — on SQLite inside the ``flock`` of
-  ``survey.service.serialised_writes`` — and a 303 with the "answered" cookie sent;
+  row (answers as JSON), its 11 normalised answer rows and the 11 deltas of the
+  results' counters (``survey_tally``) written and committed — on SQLite three
+  statements in one transaction inside the ``flock`` of
+  ``survey.service.serialised_writes``; on PostgreSQL one statement (data-modifying
+  CTEs), which in open mode runs in autocommit, so no BEGIN/COMMIT round trips
+  (``survey/store.py``) — and a 303 with the "answered" cookie sent. The survey
+  read and the writes go through the session's DB-API connection with statements
+  built once (``survey.store``), not through ``Session.execute``;
 * bare ``POST /bench/bare`` (CSRF-exempt, no cookie): one ``INSERT`` of a short
-  text into a table without indexes, commit, ``"ok"``. Its insert is not wrapped
+  text into a table without indexes through ``db.session.execute``, one
+  transaction, ``db.session.commit()``, ``"ok"`` — unchanged: the floor is plain
+  Flask-SQLAlchemy. Its insert is not wrapped
   in ``serialised_writes``: measured, the ``flock`` makes the bare endpoint
   slower (≈ 700 vs ≈ 830 req/s: its transaction is too short for SQLite's busy
   handler to cost anything), so without it the floor is the higher one;
@@ -54,8 +61,6 @@ import os
 import re
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -69,6 +74,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _gunicorn import ensure_postgres_database, gunicorn  # noqa: E402 - bench/ is on sys.path as the script's folder
+from _survey_fixture import ANSWERS  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 GOAL = 0.60
@@ -142,32 +150,22 @@ def lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def prepare_database(url: str) -> str:
     """Schema, packs, Futian's project and one open survey; returns the survey slug."""
-    from core.app import create_app
     from core.extensions import db
-    from _survey_fixture import create_futian_survey
+    from _survey_fixture import create_futian_survey, fresh_database
     import sqlalchemy as sa
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": False})
-    with app.app_context():
-        db.drop_all()
+    with fresh_database(url, "bench-secret"):
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS bench_row"))
             conn.execute(sa.text("CREATE TABLE bench_row (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
                          if url.startswith("sqlite") else
                          sa.text("CREATE TABLE bench_row (id SERIAL PRIMARY KEY, payload TEXT NOT NULL)"))
-        db.create_all()
         survey, _project = create_futian_survey()
         slug = survey.slug
-        db.engine.dispose()
     return slug
+
 
 def count_rows(url: str) -> dict:
     import sqlalchemy as sa
@@ -188,12 +186,6 @@ def open_like_a_phone(base: str, slug: str) -> tuple[str, dict]:
     hidden = dict(re.findall(r'<input type="hidden" name="(csrf_token|t)" value="([^"]*)"', html))
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, hidden
-
-
-ANSWERS = [("q-received", "3"), ("q-age", "70"), ("q-payment-timely", "5"), ("q-payment-amount", "4"),
-           ("q-payment-convenient", "5"), ("q-payment-informed", "3"), ("q-payment-staff", "4"),
-           ("q-overall", "4"), ("q-channel", "unit"), ("q-channel", "wechat"),
-           ("q-suggestion", "希望重阳节慰问金早一点到账"), ("page", "2"), ("action", "submit")]
 
 
 def worker_cpu(master: int) -> float:
@@ -263,31 +255,6 @@ def combine(runs: list[dict]) -> dict:
     return total
 
 
-def wait_for(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited:\n" + proc.stderr.read().decode(errors="replace"))
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-    parsed = urllib.parse.urlparse(url.replace("postgresql+psycopg://", "postgresql://"))
-    name = parsed.path.lstrip("/")
-    if name in ("perfforms_test", "postgres", ""):
-        raise SystemExit(f"refusing to benchmark on database {name!r}: use a database of its own")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -306,16 +273,8 @@ def main() -> int:
         ensure_postgres_database(url)
     slug = prepare_database(url)
     (workdir / "bench_app.py").write_text(textwrap.dedent(APP_MODULE), encoding="utf-8")
-    port = free_port()
-    env = {**os.environ, "BENCH_DATABASE_URL": url,
-           "PYTHONPATH": os.pathsep.join([str(workdir), str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                "--chdir", str(workdir), "bench_app:app"]
-    proc = subprocess.Popen(gunicorn, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        wait_for(port, proc)
-        base = f"http://127.0.0.1:{port}"
+    with gunicorn(workdir, "bench_app", {"BENCH_DATABASE_URL": url}) as proc:
+        base = f"http://127.0.0.1:{proc.port}"
         cookie, hidden = open_like_a_phone(base, slug)
         body = urllib.parse.urlencode(list(hidden.items()) + ANSWERS)
         # Alternate short runs so both see the same background load; each gets `seconds` in all.
@@ -327,12 +286,6 @@ def main() -> int:
             bare_runs.append(run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, slice_seconds,
                                      args.connections, workdir, proc.pid))
         survey, bare = combine(survey_runs), combine(bare_runs)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
     rows = count_rows(url)
 
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"

@@ -10,9 +10,13 @@ Answers are stored twice, on purpose:
 - :class:`SurveyResponse.answers` — the normalised answers as one JSON document
   (what the beneficiary submitted; used for exports);
 - :class:`SurveyAnswer` — one row per answered question item, with the item's
-  score, so the results page aggregates in SQL (``GROUP BY question_id, item_id``)
-  instead of loading every response. ``survey_id`` is repeated on the answer rows
-  so the aggregate index covers the whole query.
+  score: the normalised answers in SQL (text answers, per-respondent scores with a
+  plugin's weights, and the source :class:`SurveyTally` is rebuilt from).
+
+:class:`SurveyTally` keeps the per-question/per-choice counts the results page
+shows, updated in the submission's own transaction, so the results read a few
+dozen rows instead of scanning the answers — and a submission writes a few
+pages instead of one per answer into a covering index (survey.tally).
 
 Anonymity: no raw IP address, user agent or invitation code is stored. A response
 keeps only ``device_hash`` (HMAC of survey id + IP + user agent with the server
@@ -133,19 +137,46 @@ class SurveyAnswer(db.Model):
 
     __tablename__ = "survey_answer"
     __table_args__ = (
-        # Covers the results page's one scan: per-item counts, means, distributions, and
-        # the response (to leave excluded ones out) — no table lookups.
-        sa.Index("ix_survey_answer_aggregate", "survey_id", "question_id", "item_id", "choice", "value",
-                 "response_id"),
+        # A response's answers, and a survey's in submission order (the latest texts).
+        # Append-only: a submission adds its entries at the end of its survey's range, one
+        # page, where an index led by question or choice took one page per answer.
+        sa.Index("ix_survey_answer_survey_response", "survey_id", "response_id"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
     survey_id = sa.Column(sa.Integer, sa.ForeignKey("survey.id"), nullable=False)
-    # No index of its own: every query reaches answers through ix_survey_answer_aggregate,
-    # and one index less is one page less written per submission.
     response_id = sa.Column(sa.Integer, sa.ForeignKey("survey_response.id"), nullable=False)
     question_id = sa.Column(sa.String(64), nullable=False)
     item_id = sa.Column(sa.String(64), nullable=False, default="")
     choice = sa.Column(sa.String(64), nullable=True)
     value = sa.Column(sa.Numeric(6, 2, asdecimal=False), nullable=True)
     text = sa.Column(sa.Text, nullable=True)
+
+
+class SurveyTally(db.Model):
+    """How many answers chose ``choice`` of one question item: the results page's counts.
+
+    One row per (survey, shard, question, item, choice), summed over the shards at read
+    time. ``choice`` is ``""`` for a multiple-choice question's *respondents* (how many
+    answered it at all; an empty choice is never stored as an answer). ``total``
+    counts every response, ``valid`` the responses not excluded; ``value`` is the
+    choice's score (fixed by the questionnaire snapshot), NULL when unscored.
+
+    Kept by ``survey.tally`` in the same transaction as the answers it counts (a
+    submission, an exclusion or re-inclusion), so it never disagrees with a
+    ``GROUP BY`` over :class:`SurveyAnswer` (tests check it). Shards: concurrent
+    submissions to one survey on PostgreSQL would otherwise queue on the same
+    counter rows' locks until each commit; on SQLite writes are serialised anyway
+    and one shard is used.
+    """
+
+    __tablename__ = "survey_tally"
+
+    survey_id = sa.Column(sa.Integer, sa.ForeignKey("survey.id"), primary_key=True)
+    shard = sa.Column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    question_id = sa.Column(sa.String(64), primary_key=True)
+    item_id = sa.Column(sa.String(64), primary_key=True)
+    choice = sa.Column(sa.String(64), primary_key=True)
+    valid = sa.Column(sa.Integer, nullable=False, default=0)
+    total = sa.Column(sa.Integer, nullable=False, default=0)
+    value = sa.Column(sa.Numeric(6, 2, asdecimal=False), nullable=True)

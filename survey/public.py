@@ -27,10 +27,11 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 
 from core.definitions.data import validate_data
-from core.extensions import csrf, db, limiter
+from core.extensions import csrf, limiter
 from survey.models import Survey, SurveyResponse
 from survey.service import (SurveyError, definition_of, device_hash_of, invitation_state, normalise_code,
                             setting, store_response)
+from survey.store import autocommit_submission, end_autocommit, fetch_one
 
 bp = Blueprint("survey_public", __name__)
 
@@ -78,17 +79,36 @@ def started_at(survey, token: str | None) -> datetime | None:
 
 
 def _answered_ids() -> list[int]:
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:  # a first survey on this phone: nothing to verify (no exception to raise)
+        return []
     try:
-        value = _serializer(URLSafeSerializer, "survey-done").loads(request.cookies.get(COOKIE, ""))
+        value = _serializer(URLSafeSerializer, "survey-done").loads(cookie)
     except BadSignature:
         return []
     return [i for i in value if isinstance(i, int)] if isinstance(value, list) else []
 
 
+#: (secret, ids) → signed cookie value. The signature has no timestamp, so the value
+#: is the same for every phone with the same list — above all ``[survey_id]``, a
+#: phone's first survey: signed once per process, not once per submission.
+_SIGNED_IDS: dict[tuple, str] = {}
+
+
+def _signed_ids(ids: list[int]) -> str:
+    key = (_secret(), tuple(ids))
+    value = _SIGNED_IDS.get(key)
+    if value is None:
+        if len(_SIGNED_IDS) > 4096:
+            _SIGNED_IDS.clear()
+        value = _SIGNED_IDS[key] = _serializer(URLSafeSerializer, "survey-done").dumps(ids)
+    return value
+
+
 def _remember(response, survey_id: int, answered: list[int] | None = None):
     answered = _answered_ids() if answered is None else answered
     ids = [i for i in answered if i != survey_id][-(MAX_REMEMBERED - 1):] + [survey_id]
-    response.set_cookie(COOKIE, _serializer(URLSafeSerializer, "survey-done").dumps(ids),
+    response.set_cookie(COOKIE, _signed_ids(ids),
                         max_age=int(setting("SURVEY_COOKIE_DAYS")) * DAY, path="/s/", httponly=True,
                         samesite="Lax", secure=request.is_secure)
     return response
@@ -109,12 +129,14 @@ class PublicSurvey:
     hash passed to :func:`_load` exists (None when it was not asked).
     """
 
-    __slots__ = ("id", "slug", "title", "status", "mode", "min_seconds", "straight_line_min_rows", "same_device")
+    __slots__ = ("id", "slug", "title", "status", "mode", "min_seconds", "straight_line_min_rows", "same_device",
+                 "device")
 
-    def __init__(self, row, same_device: bool | None):
+    def __init__(self, row, same_device: bool | None, device: str | None = None):
         (self.id, self.slug, self.title, self.status, self.mode, self.min_seconds,
          self.straight_line_min_rows) = row[:7]
         self.same_device = same_device
+        self.device = device  # the device hash ``same_device`` was asked for
 
     def __repr__(self) -> str:
         return f"<PublicSurvey {self.slug} {self.status}>"
@@ -147,15 +169,20 @@ def _load(slug: str, device_of=None) -> PublicSurvey:
     slug = slug.lower()
     known = _PUBLISHED.get(slug)
     device = device_of(known[0]) if device_of is not None and known and known[1] == "open" else None
-    row = db.session.execute(_BY_SLUG, {"slug": slug, "device": device}).first()
-    if row is None or row.status == "draft":
+    # A final submit in open mode commits its writes itself (survey.store): no session transaction.
+    autocommit = device is not None and autocommit_submission()
+    row = fetch_one(_BY_SLUG, {"slug": slug, "device": device})
+    if row is None or row[3] == "draft":  # status
         abort(404)
-    if known is None or known != (row.id, row.mode):
+    survey_id, mode = row[0], row[4]
+    if autocommit and mode != "open":  # the cache was stale: an invitation needs its transaction
+        end_autocommit()
+    if known is None or known != (survey_id, mode):
         if len(_PUBLISHED) > 4096:
             _PUBLISHED.clear()
-        _PUBLISHED[slug] = (row.id, row.mode)
+        _PUBLISHED[slug] = (survey_id, mode)
         device = None  # asked with a wrong id, or not at all: store_response will ask
-    return PublicSurvey(row, None if device is None else row.same_device is not None)
+    return PublicSurvey(row, None if device is None else row[7] is not None, device)
 
 
 def field_name(question_id: str, item_id: str = "") -> str:
@@ -294,7 +321,7 @@ def submit(slug: str):
     answered = _answered_ids()
     if survey.mode == "open" and survey.id in answered:
         return _already(survey)
-    device = device_hash_of(survey.id, ip, agent) if survey.mode == "open" else None
+    device = (survey.device or device_hash_of(survey.id, ip, agent)) if survey.mode == "open" else None
     try:
         store_response(survey, normalised["fields"], started_at=started_at(survey, token), device=device, code=code,
                        commit=True, duplicate=survey.same_device)
@@ -302,8 +329,22 @@ def submit(slug: str):
         return _message(_("未能提交"), refused.message, 409, survey)
     # A bare 303 (no "Redirecting…" page to render): phones follow the Location.
     response = current_app.response_class(status=303)
-    response.headers["Location"] = url_for("survey_public.thanks", slug=survey.slug)
+    response.headers["Location"] = _thanks_url(survey.slug)
     return _remember(response, survey.id, answered)
+
+
+_THANKS: dict[tuple, str] = {}
+
+
+def _thanks_url(slug: str) -> str:
+    """``url_for`` the thank-you page, built once per (mount point, survey)."""
+    key = (request.script_root, slug)
+    url = _THANKS.get(key)
+    if url is None:
+        if len(_THANKS) > 4096:
+            _THANKS.clear()
+        url = _THANKS[key] = url_for("survey_public.thanks", slug=slug)
+    return url
 
 
 @bp.route("/s/<slug>/thanks")

@@ -2,17 +2,16 @@
 
 Responses are never loaded one by one. The results page costs:
 
-- **one scan** of the survey's answers, in the order of the covering index
-  ``ix_survey_answer_aggregate`` (survey, question, item, choice, value, response):
-  ``GROUP BY question_id, item_id, choice`` with conditional counts for the valid
-  and for all responses — so the distributions, the item means, and the index with
-  flagged responses counted all come from it. Excluded responses are recognised by
-  ``response_id IN (excluded ids)``, a short list since exclusion is the exception;
+- the survey's **counter rows** (``survey_tally``, kept on every submission and
+  exclusion by ``survey.tally``): per (question, item, choice) the valid and all
+  counts and the choice's score — so the distributions, the item means, and the
+  index with flagged responses counted all come from a few dozen rows, and, for
+  multiple-choice questions, the number of respondents who answered;
 - the counts, and the interval's moments (n, Σs, Σs²) from the respondent scores
   stored on ``survey_response`` — valid while the index uses the definition's
   weights; a ``satisfaction_index`` hook with other weights falls back to a
   ``GROUP BY response_id`` over the answers (slower, exact);
-- for multiple-choice questions only, the number of respondents who answered.
+- the latest free-text answers, through ``ix_survey_answer_survey_response``.
 """
 from __future__ import annotations
 
@@ -26,6 +25,7 @@ from core.definitions.targets import TargetParseError, parse_target
 from core.extensions import db
 from core.plugins import hook
 from survey import index as ix
+from survey import tally as counters
 from survey.models import Survey, SurveyAnswer, SurveyResponse
 from survey.service import definition_of, indicator_row, invitation_counts, public_url
 
@@ -115,13 +115,8 @@ class Tally:
 
 
 def tally(survey: Survey) -> Tally:
-    excluded = case((SurveyAnswer.response_id.in_(_excluded_ids(survey.id)), 0), else_=1)
-    query = (select(SurveyAnswer.question_id, SurveyAnswer.item_id, SurveyAnswer.choice,
-                    func.sum(excluded), func.count(), func.max(SurveyAnswer.value))
-             .where(SurveyAnswer.survey_id == survey.id, SurveyAnswer.choice.is_not(None))
-             .group_by(SurveyAnswer.question_id, SurveyAnswer.item_id, SurveyAnswer.choice))
-    return Tally({(q, i, choice): (int(valid or 0), int(everyone), ix.to_decimal(score))
-                  for q, i, choice, valid, everyone, score in db.session.execute(query)})
+    return Tally({key: (valid, everyone, ix.to_decimal(score))
+                  for key, (valid, everyone, score) in counters.by_choice(survey.id).items()})
 
 
 def item_means(survey: Survey, include_excluded: bool = False) -> dict[str, tuple[int, Decimal | None]]:
@@ -161,19 +156,14 @@ def respondent_moments(survey: Survey, weights: dict[str, Decimal],
 
 def answered(survey: Survey, question_ids: list[str]) -> dict[str, int]:
     """question → valid responses that answered it (needed for multiple choice only)."""
-    if not question_ids:
-        return {}
-    return {q: int(n) for q, n in db.session.execute(
-        select(SurveyAnswer.question_id, func.count(func.distinct(SurveyAnswer.response_id)))
-        .where(*_answer_filter(survey.id, False), SurveyAnswer.question_id.in_(question_ids))
-        .group_by(SurveyAnswer.question_id))}
+    return counters.respondents(survey.id, question_ids)
 
 
 def text_answers(survey: Survey, question_id: str, limit: int = 50) -> list[str]:
     return list(db.session.scalars(
         select(SurveyAnswer.text).where(*_answer_filter(survey.id, False), SurveyAnswer.question_id == question_id,
                                         SurveyAnswer.text.is_not(None))
-        .order_by(SurveyAnswer.id.desc()).limit(limit)))
+        .order_by(SurveyAnswer.response_id.desc(), SurveyAnswer.id.desc()).limit(limit)))
 
 
 # --- putting it together ------------------------------------------------------------------------------------

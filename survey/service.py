@@ -32,8 +32,10 @@ from core.extensions import db
 from core.models import Project, User
 from core.models.base import utcnow
 from survey.catalog import SurveyTemplate
-from survey.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
+from survey import tally
+from survey.models import Survey, SurveyInvitation, SurveyResponse
 from survey.index import item_key, respondent_score, scored_items
+from survey.store import insert_submission
 from survey.validity import assess
 
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32, lower case: easy to type
@@ -188,6 +190,9 @@ def set_excluded(survey: Survey, response: SurveyResponse, excluded: bool, actor
     if response.excluded == excluded:
         return
     response.excluded = excluded
+    # The results' counters follow in the same transaction (survey.tally).
+    rows = tally.response_answer_rows(survey.id, response.id)
+    tally.apply(survey.id, tally.deltas(definition_of(survey), rows, valid=-1 if excluded else 1, total=0))
     if excluded and "manual" not in response.reasons:
         response.invalid_reason = ",".join(response.reasons + ["manual"])
     _audit(survey, "survey.response_exclude" if excluded else "survey.response_include", actor,
@@ -349,8 +354,6 @@ def respondent_score_of(definition: FormDefinition, rows: list[dict]) -> float |
 # Statements built once (the submission path runs them on every request).
 _SAME_DEVICE = (select(SurveyResponse.id).where(SurveyResponse.survey_id == bindparam("survey_id"),
                                                 SurveyResponse.device_hash == bindparam("device")).limit(1))
-_INSERT_RESPONSE = insert(SurveyResponse.__table__)
-_INSERT_ANSWERS = insert(SurveyAnswer.__table__)
 
 
 def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | None,
@@ -358,14 +361,16 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
                    commit: bool = False, duplicate: bool | None = None) -> Stored:
     """Check the invitation or the device, apply the validity rules and store one response.
 
-    Everything is computed first; the writes (invitation, response, answers and,
-    with ``commit``, the commit) come last and together, inside
+    Everything is computed first; the writes (invitation, response, answers, the
+    results' counters and, with ``commit``, the commit) come last and together
+    (``survey.store``: one statement on PostgreSQL), inside
     :func:`serialised_writes`, so the database's write lock is held for
     microseconds, not for the whole request.
 
     :param fields: the normalised answers (``core.definitions.data.validate_data``).
     :param device: the device hash (open mode), or None.
-    :param commit: commit here (the public view does); otherwise the caller commits.
+    :param commit: commit here (the public view does; ``survey.store.insert_submission``
+        commits on the DB-API connection); otherwise the caller commits.
     :param duplicate: whether a response with ``device`` already exists, when the
         caller asked already (the public view does, in its survey query); None: ask.
     :raises SurveyError: the survey is not open, or the invitation code is unknown or
@@ -385,20 +390,16 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
     reasons = assess(definition, fields, started_at=started_at, submitted_at=now,
                      min_seconds=survey.min_seconds, straight_line_min_rows=survey.straight_line_min_rows,
                      duplicate_device=duplicate)
-    response = {"survey_id": survey_id, "answers": dict(fields), "started_at": started_at, "submitted_at": now,
-                "device_hash": device, "invalid_reason": ",".join(reasons), "excluded": bool(reasons)}
     rows = answer_rows(definition, fields)
-    response["score"] = respondent_score_of(definition, rows)
+    response = {"survey_id": survey_id, "answers": dict(fields), "started_at": started_at, "submitted_at": now,
+                "device_hash": device, "invalid_reason": ",".join(reasons), "excluded": bool(reasons),
+                "score": respondent_score_of(definition, rows)}
+    changes = tally.deltas(definition, rows, valid=0 if reasons else 1, total=1)
     with serialised_writes() if commit else nullcontext():
         try:
             if invitation:
                 _use_invitation(survey, code or "", now)
-            response_id = db.session.execute(_INSERT_RESPONSE, response).inserted_primary_key[0]
-            if rows:
-                db.session.execute(_INSERT_ANSWERS, [
-                    {**row, "survey_id": survey_id, "response_id": response_id} for row in rows])
-            if commit:
-                db.session.commit()
+            response_id = insert_submission(response, rows, changes, commit=commit)
         except BaseException:
             if commit:
                 db.session.rollback()  # inside the lock: a failed write must not keep SQLite's lock
