@@ -97,6 +97,9 @@ class SurveyResponse(db.Model):
     __table_args__ = (
         sa.Index("ix_survey_response_survey_excluded", "survey_id", "excluded"),
         sa.Index("ix_survey_response_survey_device", "survey_id", "device_hash"),
+        # One response per served questionnaire: a double tap on 提交 sends the same
+        # form twice at once, and only the first is stored (survey.store.AlreadyStored).
+        sa.UniqueConstraint("survey_id", "form_key", name="uq_survey_response_form_key"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
@@ -106,6 +109,9 @@ class SurveyResponse(db.Model):
     started_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
     submitted_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
     device_hash = sa.Column(sa.String(64), nullable=True)
+    # The random key of the served questionnaire (in its signed start token); None for
+    # responses entered otherwise. Not personal: it names a page load, not a person.
+    form_key = sa.Column(sa.String(32), nullable=True)
     # Comma-separated rule codes (survey.validity.REASONS); "" when none fired.
     invalid_reason = sa.Column(sa.String(200), nullable=False, default="")
     # Excluded responses do not count in the index; an owner may reverse it (audited).

@@ -18,6 +18,7 @@ instead of an error page.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -31,7 +32,7 @@ from core.extensions import csrf, limiter
 from survey.models import Survey, SurveyResponse
 from survey.service import (SurveyError, definition_of, device_hash_of, invitation_state, normalise_code,
                             setting, store_response)
-from survey.store import autocommit_submission, end_autocommit, fetch_one
+from survey.store import AlreadyStored, autocommit_submission, end_autocommit, fetch_one
 
 bp = Blueprint("survey_public", __name__)
 
@@ -61,21 +62,26 @@ def _serializer(kind: type, salt: str) -> URLSafeSerializer:
 
 
 def start_token(survey) -> str:
-    return _serializer(URLSafeTimedSerializer, "survey-start").dumps(survey.id)
+    """The signed token of a served questionnaire: the survey, a random key naming this
+    page load (``form_key``: a double tap stores it once) and, signed in, the time."""
+    return _serializer(URLSafeTimedSerializer, "survey-start").dumps([survey.id, secrets.token_urlsafe(12)])
 
 
-def started_at(survey, token: str | None) -> datetime | None:
-    """When the first page was served, from its signed token; None if missing, forged or stale."""
+def read_start_token(survey, token: str | None) -> tuple[datetime | None, str | None]:
+    """(when the first page was served, the form key) from its signed token; (None, None)
+    if missing, forged or stale."""
     if not token:
-        return None
+        return None, None
     try:
-        survey_id, at = _serializer(URLSafeTimedSerializer, "survey-start").loads(
+        value, at = _serializer(URLSafeTimedSerializer, "survey-start").loads(
             token, max_age=int(setting("SURVEY_START_MAX_AGE_DAYS")) * DAY, return_timestamp=True)
     except BadSignature:
-        return None
-    if survey_id != survey.id:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        return None, None
+    # A page served before form keys existed carries the survey id alone.
+    survey_id, key = (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (value, None)
+    if survey_id != survey.id or not (key is None or isinstance(key, str) and len(key) <= 32):
+        return None, None
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)), key
 
 
 def _answered_ids() -> list[int]:
@@ -322,9 +328,12 @@ def submit(slug: str):
     if survey.mode == "open" and survey.id in answered:
         return _already(survey)
     device = (survey.device or device_hash_of(survey.id, ip, agent)) if survey.mode == "open" else None
+    started, form_key = read_start_token(survey, token)
     try:
-        store_response(survey, normalised["fields"], started_at=started_at(survey, token), device=device, code=code,
-                       commit=True, duplicate=survey.same_device)
+        store_response(survey, normalised["fields"], started_at=started, device=device, code=code,
+                       commit=True, duplicate=survey.same_device, form_key=form_key)
+    except AlreadyStored:
+        pass  # the same questionnaire sent twice (a double tap): stored once, thanked twice
     except SurveyError as refused:
         return _message(_("未能提交"), refused.message, 409, survey)
     # A bare 303 (no "Redirecting…" page to render): phones follow the Location.

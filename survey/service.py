@@ -358,7 +358,7 @@ _SAME_DEVICE = (select(SurveyResponse.id).where(SurveyResponse.survey_id == bind
 
 def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | None,
                    device: str | None, code: str | None = None, now: datetime | None = None,
-                   commit: bool = False, duplicate: bool | None = None) -> Stored:
+                   commit: bool = False, duplicate: bool | None = None, form_key: str | None = None) -> Stored:
     """Check the invitation or the device, apply the validity rules and store one response.
 
     Everything is computed first; the writes (invitation, response, answers, the
@@ -373,8 +373,11 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
         commits on the DB-API connection); otherwise the caller commits.
     :param duplicate: whether a response with ``device`` already exists, when the
         caller asked already (the public view does, in its survey query); None: ask.
+    :param form_key: the served questionnaire's random key (``survey.public``), unique
+        per survey: the same questionnaire is stored once, however often it is sent.
     :raises SurveyError: the survey is not open, or the invitation code is unknown or
         used (the transaction is then rolled back).
+    :raises survey.store.AlreadyStored: a response with ``form_key`` exists (rolled back).
     """
     now = now or datetime.now(timezone.utc)
     if survey.status != "open":
@@ -392,7 +395,8 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
                      duplicate_device=duplicate)
     rows = answer_rows(definition, fields)
     response = {"survey_id": survey_id, "answers": dict(fields), "started_at": started_at, "submitted_at": now,
-                "device_hash": device, "invalid_reason": ",".join(reasons), "excluded": bool(reasons),
+                "device_hash": device, "form_key": form_key, "invalid_reason": ",".join(reasons),
+                "excluded": bool(reasons),
                 "score": respondent_score_of(definition, rows)}
     changes = tally.deltas(definition, rows, valid=0 if reasons else 1, total=1)
     with serialised_writes() if commit else nullcontext():

@@ -37,8 +37,13 @@ from core.extensions import db
 from survey import tally
 from survey.models import SurveyAnswer, SurveyResponse, SurveyTally
 
-RESPONSE_COLUMNS = ("survey_id", "answers", "started_at", "submitted_at", "device_hash", "invalid_reason",
-                    "excluded", "score")
+RESPONSE_COLUMNS = ("survey_id", "answers", "started_at", "submitted_at", "device_hash", "form_key",
+                    "invalid_reason", "excluded", "score")
+
+
+class AlreadyStored(Exception):
+    """This questionnaire (its ``form_key``) was stored already: a double tap, or the
+    same page sent again. Nothing was written; the caller rolls back."""
 ANSWER_COLUMNS = ("survey_id", "response_id", "question_id", "item_id", "choice", "value", "text")
 TALLY_COLUMNS = ("survey_id", "shard", "question_id", "item_id", "choice", "valid", "total", "value")
 
@@ -59,10 +64,13 @@ def insert_submission(response: dict, rows: list[dict], changes: list[tuple], *,
     connection = session.connection()  # the session's transaction, begun if need be
     raw = connection.connection.driver_connection
     # The platform runs on these two (README); a third would need its own function here.
-    if connection.dialect.name == "postgresql":
-        response_id = _postgresql(connection, raw, response, rows, changes)
-    else:
-        response_id = _sqlite(connection, raw, response, rows, changes)
+    write = _postgresql if connection.dialect.name == "postgresql" else _sqlite
+    try:
+        response_id = write(connection, raw, response, rows, changes)
+    except connection.dialect.dbapi.IntegrityError as error:
+        if "form_key" in str(error):  # the constraint's name (PostgreSQL) or its columns (SQLite)
+            raise AlreadyStored() from None
+        raise
     if commit:
         raw.commit()  # a no-op in autocommit (autocommit_submission): the statement committed itself
         session.expire_all()  # what Session.commit would do to loaded objects (none in a public request)
@@ -73,9 +81,10 @@ def insert_submission(response: dict, rows: list[dict], changes: list[tuple], *,
 
 _PG_SUBMISSION = text("""
 WITH response AS (
-    INSERT INTO survey_response (survey_id, answers, started_at, submitted_at, device_hash, invalid_reason,
-                                 excluded, score)
-    VALUES (:survey_id, :answers, :started_at, :submitted_at, :device_hash, :invalid_reason, :excluded, :score)
+    INSERT INTO survey_response (survey_id, answers, started_at, submitted_at, device_hash, form_key,
+                                 invalid_reason, excluded, score)
+    VALUES (:survey_id, :answers, :started_at, :submitted_at, :device_hash, :form_key, :invalid_reason, :excluded,
+            :score)
     RETURNING id
 ), answers AS (
     INSERT INTO survey_answer (survey_id, response_id, question_id, item_id, choice, value, text)

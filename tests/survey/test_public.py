@@ -216,3 +216,26 @@ def test_rate_limits_can_be_switched_off(app, futian):
     slug = futian.survey().slug
     assert {answer(app.test_client(), slug, environ={"REMOTE_ADDR": "192.0.2.20"}).status_code
             for _ in range(5)} == {303}
+
+
+def test_the_same_questionnaire_sent_again_is_stored_once(app, client, futian):
+    """The served page's key is unique: the same questionnaire sent a second time (the
+    "answered" cookie lost, a resent form) is thanked, not stored or flagged again."""
+    from survey.public import COOKIE
+
+    survey = futian.survey()
+    data = {**form_tokens(open_form(client, f"/s/{survey.slug}").get_data(as_text=True)),
+            **ANSWER, "action": "submit", "page": "2"}
+    assert client.post(f"/s/{survey.slug}", data=data).status_code == 303
+    client.delete_cookie(COOKIE, path="/s/")
+    again = client.post(f"/s/{survey.slug}", data=data)
+    assert again.status_code == 303 and again.headers["Location"].endswith("/thanks")
+    assert db.session.scalars(select(SurveyResponse.invalid_reason).where(
+        SurveyResponse.survey_id == survey.id)).all() == [""]
+    # A new page load is a new questionnaire: the duplicate-device rule applies as before.
+    client.delete_cookie(COOKIE, path="/s/")
+    fresh = {**form_tokens(open_form(client, f"/s/{survey.slug}").get_data(as_text=True)),
+             **ANSWER, "action": "submit", "page": "2"}
+    assert client.post(f"/s/{survey.slug}", data=fresh).status_code == 303
+    assert db.session.scalars(select(SurveyResponse.invalid_reason).where(
+        SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)).all() == ["", "duplicate_device"]
