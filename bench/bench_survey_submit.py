@@ -12,10 +12,12 @@ What it does, in one run on loopback (TECH-NOTES: compare ratios, not absolutes)
 2. starts gunicorn (2 sync workers) on 127.0.0.1 with that app plus one bare
    endpoint ``POST /bench/bare`` that inserts one row with Flask-SQLAlchemy and
    commits — the floor (TECH-NOTES: ≈1,050 req/s measured on this machine kind);
-3. opens the survey once like a phone (session cookie, CSRF token, signed start
-   time), then drives the *real* ``POST /s/<slug>`` final submit with ``wrk`` for
-   a bounded time — every request a complete questionnaire, with a fresh user
-   agent so each one is a new device — then the bare endpoint for as long;
+3. opens the survey once like a phone (session cookie, CSRF token), then drives
+   the *real* ``POST /s/<slug>`` final submit with ``wrk`` for a bounded time —
+   every request a complete questionnaire with a fresh user agent (a new device)
+   and a signed start token of its own, made in advance with the app's own
+   ``survey.public.start_token`` (a page load of its own: the app stores each
+   served questionnaire once) — then the bare endpoint for as long;
    ``--rounds`` short runs of each, alternated, so both see the same background load;
 4. prints req/s and p99 of both, the ratio (goal ≥ 60%), the CPU the gunicorn
    workers and wrk spent per request (from /proc and rusage: unlike req/s it does
@@ -80,6 +82,8 @@ from _survey_fixture import ANSWERS  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 GOAL = 0.60
+#: Start tokens made per second of survey load: well above what 2 workers reach here (≈ 1,300/s).
+MAX_RPS = 4000
 
 APP_MODULE = '''
 """The app gunicorn serves for bench_survey_submit.py (generated)."""
@@ -104,11 +108,13 @@ def bare():
 '''
 
 LUA = '''
--- one complete questionnaire per request; a fresh user agent = a new phone
+-- one complete questionnaire per request; a fresh user agent = a new phone and, on
+-- the survey, a start token of its own = a page load of its own (each is stored once)
 local threads = {}
 counter = 0
 ok, other = 0, 0  -- globals: done() reads them from each thread with thread:get
-local path, body, cookie = %(path)s, %(body)s, %(cookie)s
+local path, body, cookie, after = %(path)s, %(body)s, %(cookie)s, %(after)s
+local tokens = {%(tokens)s}
 
 function setup(thread)
   thread:set("id", #threads + 1)
@@ -125,7 +131,12 @@ function request()
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   headers["Cookie"] = cookie
   headers["User-Agent"] = "Mozilla/5.0 (Linux; Android 6.0) bench-" .. id .. "-" .. counter .. "-" .. math.random(1000000000)
-  return wrk.format("POST", path, headers, body)
+  if #tokens == 0 then
+    return wrk.format("POST", path, headers, body)
+  end
+  -- threads take alternate tokens; past the end a token is sent again (then counted as lost)
+  local token = tokens[((counter - 1) * %(threads)d + id - 1) %% #tokens + 1]
+  return wrk.format("POST", path, headers, body .. token .. after)
 end
 
 function response(status, headers, body)
@@ -150,11 +161,13 @@ def lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
 
-def prepare_database(url: str) -> str:
-    """Schema, packs, Futian's project and one open survey; returns the survey slug."""
+def prepare_database(url: str, tokens: int) -> tuple[str, list[str]]:
+    """Schema, packs, Futian's project and one open survey; returns the survey slug and
+    ``tokens`` start tokens of its questionnaire, as ``tokens`` page loads would serve."""
     from core.extensions import db
     from _survey_fixture import create_futian_survey, fresh_database
     import sqlalchemy as sa
+    from survey.public import start_token
 
     with fresh_database(url, "bench-secret"):
         with db.engine.begin() as conn:
@@ -164,7 +177,8 @@ def prepare_database(url: str) -> str:
                          sa.text("CREATE TABLE bench_row (id SERIAL PRIMARY KEY, payload TEXT NOT NULL)"))
         survey, _project = create_futian_survey()
         slug = survey.slug
-    return slug
+        served = [start_token(survey) for _ in range(tokens)]
+    return slug, served
 
 
 def count_rows(url: str) -> dict:
@@ -211,10 +225,13 @@ def children_cpu() -> float:
 
 
 def run_wrk(url: str, path: str, body: str, cookie: str, expect: int, seconds: int, connections: int,
-            workdir: Path, master: int) -> dict:
+            workdir: Path, master: int, tokens: list[str] = (), after: str = "") -> dict:
+    """``wrk`` POSTing ``body`` — or, with ``tokens``, ``body + token + after``, one token
+    per request — for ``seconds``."""
     script = workdir / f"bench-{expect}.lua"
     script.write_text(LUA % {"path": lua_string(path), "body": lua_string(body), "cookie": lua_string(cookie),
-                             "expect": expect})
+                             "after": lua_string(after), "tokens": ",".join(map(lua_string, tokens)),
+                             "expect": expect, "threads": min(2, connections)})
     threads = min(2, connections)
     server_before, wrk_before = worker_cpu(master), children_cpu()
     out = subprocess.run([WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
@@ -260,6 +277,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn sync workers, for both endpoints (measured: -w 4 on these 2 cores, "
+                             "shared with wrk, gave SQLite 58%% and PostgreSQL 51%% against 59%% and 65%% with -w 2)")
     parser.add_argument("--rounds", type=int, default=5,
                         help="alternate survey and bare runs this many times (the machine's load drifts)")
     args = parser.parse_args()
@@ -271,25 +291,30 @@ def main() -> int:
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
     if url.startswith("postgresql"):
         ensure_postgres_database(url)
-    slug = prepare_database(url)
+    slice_seconds = max(1, args.seconds // max(1, args.rounds))
+    # Every submission is a page load of its own (the app stores a served questionnaire
+    # once): enough start tokens for MAX_RPS in every round, never reused across rounds.
+    slug, tokens = prepare_database(url, MAX_RPS * slice_seconds * max(1, args.rounds))
     (workdir / "bench_app.py").write_text(textwrap.dedent(APP_MODULE), encoding="utf-8")
-    with gunicorn(workdir, "bench_app", {"BENCH_DATABASE_URL": url}) as proc:
+    with gunicorn(workdir, "bench_app", {"BENCH_DATABASE_URL": url}, workers=args.workers) as proc:
         base = f"http://127.0.0.1:{proc.port}"
         cookie, hidden = open_like_a_phone(base, slug)
-        body = urllib.parse.urlencode(list(hidden.items()) + ANSWERS)
+        before = urllib.parse.urlencode([("csrf_token", hidden["csrf_token"])]) + "&t="
+        after = "&" + urllib.parse.urlencode(ANSWERS)
         # Alternate short runs so both see the same background load; each gets `seconds` in all.
-        slice_seconds = max(1, args.seconds // max(1, args.rounds))
         survey_runs, bare_runs = [], []
-        for _ in range(max(1, args.rounds)):
-            survey_runs.append(run_wrk(f"{base}/s/{slug}", f"/s/{slug}", body, cookie, 303, slice_seconds,
-                                       args.connections, workdir, proc.pid))
+        per_round = len(tokens) // max(1, args.rounds)
+        for n in range(max(1, args.rounds)):
+            survey_runs.append(run_wrk(f"{base}/s/{slug}", f"/s/{slug}", before, cookie, 303, slice_seconds,
+                                       args.connections, workdir, proc.pid,
+                                       tokens[n * per_round:(n + 1) * per_round], after))
             bare_runs.append(run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, slice_seconds,
                                      args.connections, workdir, proc.pid))
         survey, bare = combine(survey_runs), combine(bare_runs)
     rows = count_rows(url)
 
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
-    print(f"survey submissions under gunicorn -w 2, {backend}, wrk -t2 -c{args.connections}, "
+    print(f"survey submissions under gunicorn -w {args.workers}, {backend}, wrk -t2 -c{args.connections}, "
           f"{args.rounds} alternating rounds of {max(1, args.seconds // max(1, args.rounds))} s each "
           f"(req/s per round: survey {survey['slices']}, bare {bare['slices']})")
     print(f"  survey POST /s/<slug> (final submit): {survey['rps']:8.1f} req/s  p50 {survey['p50_us'] / 1000:6.1f} ms"

@@ -91,7 +91,7 @@ def install_input_guard(app: Flask) -> None:
             raise NulInInput("path")
         sources = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH") else [])
         for source in sources:
-            for key, values in source.lists():
-                if nul_path([key, *values]) is not None:
+            for key, values in source.lists():  # plain strings: no need for nul_path's walk
+                if "\x00" in key or any("\x00" in value for value in values):
                     raise NulInInput(key)
         return None
