@@ -205,8 +205,8 @@ def test_one_invitation_code_posted_at_once_by_several_phones_is_accepted_once(f
 def test_a_double_tap_in_open_mode_counts_once(futian, live_server):
     """One phone sending its last page twice at once (a double tap on an old phone):
     both requests carry the same cookie, token and device, neither has the "answered"
-    cookie yet. Both are thanked; the questionnaire is stored once (its form key is
-    unique), so nothing counts twice and nothing is flagged."""
+    cookie yet. Both are answered politely; the questionnaire is stored once (its form
+    key is unique), so nothing counts twice and nothing is flagged."""
     survey = futian.survey()
     survey_id, slug = survey.id, survey.slug
     db.session.rollback()
@@ -217,7 +217,9 @@ def test_a_double_tap_in_open_mode_counts_once(futian, live_server):
     taps = [phone for phone in phones for _ in range(2)]  # both taps of a phone in neighbouring threads
 
     statuses = in_threads(taps, lambda phone: phone.submit(slug))
-    assert statuses == [303] * len(taps)
+    # 303 and thanks; 200 "already answered" when one tap's cookie came back before the
+    # other was sent (both taps share the phone's cookies, as on a real phone).
+    assert set(statuses) <= {303, 200} and statuses.count(303) >= len(phones)
 
     db.session.expire_all()
     stored = Counter(db.session.scalars(select(SurveyAnswer.text).join(
