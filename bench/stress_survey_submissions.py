@@ -29,7 +29,8 @@ command checks it end to end, over HTTP, against the database:
    each must be refused (200 "already answered"), no row written. (b) Each invitation
    code is opened by 4 phones at once — all four get the form, the code being still
    unused — and the four post together: exactly one 303 per code, the others 409;
-   then all of them post again: all refused.
+   then all of them post again: the winners' pages, stored already, are thanked
+   again (303, no second row: one response per served page), the others refused.
 4. **Verification in the database** (after gunicorn has stopped): response rows of
    the open survey == 303s received == ``--submissions``; every marker exactly once
    (lost: acknowledged with a 303 but absent; duplicated: stored more than once;
@@ -428,8 +429,8 @@ def main() -> int:
         failures.append("distinct phones flagged as one device")
     if again.get(303, 0) or again_rows:
         failures.append("a re-submission with the answered cookie was stored")
-    if per_code != Counter({1: len(codes)}) or race["second"].get(303, 0) or invited["responses"] != len(codes) \
-            or used != len(codes):
+    if per_code != Counter({1: len(codes)}) or race["second"].get(303, 0) != len(codes) \
+            or invited["responses"] != len(codes) or used != len(codes):
         failures.append("an invitation code was accepted other than exactly once")
     print("  → " + ("OK: nothing lost, nothing duplicated" if not failures else "FAILED: " + "; ".join(failures)))
     if not failures:

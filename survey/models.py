@@ -99,7 +99,7 @@ class SurveyResponse(db.Model):
         sa.Index("ix_survey_response_survey_device", "survey_id", "device_hash"),
         # One response per served questionnaire: a double tap on 提交 sends the same
         # form twice at once, and only the first is stored (survey.store.AlreadyStored).
-        sa.UniqueConstraint("survey_id", "form_key", name="uq_survey_response_form_key"),
+        sa.Index("uq_survey_response_form_key", "survey_id", "form_key", unique=True),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

@@ -36,6 +36,14 @@ from survey.store import AlreadyStored, autocommit_submission, end_autocommit, f
 
 bp = Blueprint("survey_public", __name__)
 
+
+@bp.after_request
+def _never_cached(response):
+    """A served questionnaire carries its own form key (start_token): a copy restored
+    from a cache would share it, and its answers would be thanked but not stored."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
 COOKIE = "svd"
 MAX_REMEMBERED = 50
 DAY = 86400

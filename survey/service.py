@@ -187,9 +187,14 @@ def set_excluded(survey: Survey, response: SurveyResponse, excluded: bool, actor
     """Exclude a response from the index, or count a flagged one again (audited)."""
     if response.survey_id != survey.id:
         raise SurveyError(gettext("答卷不属于此问卷"))
-    if response.excluded == excluded:
+    # Flip the flag only if nobody flipped it meanwhile (two clicks at once): the
+    # conditional UPDATE lets exactly one request through, so the counters move once.
+    flipped = db.session.execute(
+        update(SurveyResponse).where(SurveyResponse.id == response.id, SurveyResponse.excluded.is_(not excluded))
+        .values(excluded=excluded).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(response, ["excluded"])
+    if flipped != 1:
         return
-    response.excluded = excluded
     # The results' counters follow in the same transaction (survey.tally).
     rows = tally.response_answer_rows(survey.id, response.id)
     tally.apply(survey.id, tally.deltas(definition_of(survey), rows, valid=-1 if excluded else 1, total=0))
@@ -401,12 +406,18 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
     changes = tally.deltas(definition, rows, valid=0 if reasons else 1, total=1)
     with serialised_writes() if commit else nullcontext():
         try:
+            # The response first: the same questionnaire sent twice meets its form key
+            # (AlreadyStored, thanked) before its code, which the first copy used.
+            response_id = insert_submission(response, rows, changes, commit=commit and not invitation)
             if invitation:
                 _use_invitation(survey, code or "", now)
-            response_id = insert_submission(response, rows, changes, commit=commit)
+                if commit:
+                    db.session.commit()
         except BaseException:
+            # Inside the lock: a failed write must not keep SQLite's lock. Without
+            # ``commit`` the caller owns the transaction and rolls it back.
             if commit:
-                db.session.rollback()  # inside the lock: a failed write must not keep SQLite's lock
+                db.session.rollback()
             raise
     return Stored(response_id, reasons)
 

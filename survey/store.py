@@ -3,8 +3,8 @@
 The final submit is the platform's hottest write (a poster in a waiting room, a
 WeChat group of a thousand retirees), so it is measured against a bare one-row
 insert (bench/bench_survey_submit.py) and written with as little machinery as
-the database allows. Same session, same transaction, nothing deferred: the
-caller commits.
+the database allows. Same session, same transaction, nothing deferred; the
+caller commits, or asks :func:`insert_submission` to (``commit=True``).
 
 - **PostgreSQL: one statement, one round trip.** Data-modifying CTEs insert the
   response (``RETURNING id``), its answers (``json_to_recordset`` of one JSON
@@ -94,8 +94,11 @@ WITH response AS (
 ), counters AS (
     INSERT INTO survey_tally (survey_id, shard, question_id, item_id, choice, valid, total, value)
     SELECT :survey_id, :shard, t.question_id, t.item_id, t.choice, t.valid, t.total, t.value
-    FROM json_to_recordset(CAST(:changes AS json))
-         AS t(question_id varchar, item_id varchar, choice varchar, valid integer, total integer, value numeric)
+    FROM ROWS FROM (json_to_recordset(CAST(:changes AS json))
+                    AS (question_id varchar, item_id varchar, choice varchar, valid integer, total integer,
+                        value numeric))
+         WITH ORDINALITY AS t(question_id, item_id, choice, valid, total, value, n)
+    ORDER BY t.n  -- the deltas' sorted key order (survey.tally): no two submissions lock in opposite orders
     ON CONFLICT (survey_id, shard, question_id, item_id, choice)
     DO UPDATE SET valid = survey_tally.valid + excluded.valid, total = survey_tally.total + excluded.total
 )

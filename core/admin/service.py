@@ -29,6 +29,7 @@ from core.definitions.pack import pack_from_json
 from core.definitions.schema import KINDS, PackSchema, check_structure
 from core.extensions import db
 from core.i18n import label
+from core.security import nul_path
 from core.jurisdictions import SETTING_KEYS, store_pack
 from core.models import FormDefinition, Jurisdiction, Membership, Organization, Role, User
 from core.models.base import utcnow
@@ -472,6 +473,9 @@ def read_pack_bytes(data: bytes, source: str = "") -> tuple[Any, list[Problem]]:
         return None, [Problem(where, f"无法读取 JSON：{str(error)[:200] or '嵌套过深'}", "json_invalid")]
     if _depth(doc, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         return None, [Problem(where, f"JSON 嵌套超过 {MAX_JSON_DEPTH} 层，不是有效的辖区包", "too_deep")]
+    nul = nul_path(doc)  # "\u0000" in a string: PostgreSQL cannot store it (core/security.py)
+    if nul is not None:
+        return None, [Problem(nul or where, "含有空字符（NUL, \\u0000），无法保存，请删除后重试", "nul_character")]
     return doc, []
 
 

@@ -69,8 +69,9 @@ _HEAD_FILL = PatternFill("solid", fgColor="F2F2F2")
 def safe_text(text: str) -> str:
     """Text a spreadsheet will not run (:func:`core.reports.cells.safe_cell`); a leading
     ``'`` is doubled too, so :func:`unsafe_text` gives back exactly what was typed."""
+    text = printable(text)  # first: "\x0b'=1" must be judged as the "'=1" it becomes
     if text.startswith("'"):
-        return "'" + printable(text)
+        return "'" + text
     return safe_cell(text)
 
 

@@ -3,8 +3,10 @@
 A double tap on 提交 sent the same questionnaire twice at once; both requests
 passed the duplicate-device check before either was stored, so the response
 counted twice. The served page's random key is now stored with a unique
-(survey_id, form_key) constraint and the second copy is refused. Existing rows
-keep NULL, which the constraint allows any number of times.
+(survey_id, form_key) index and the second copy is refused. Existing rows keep
+NULL, which the index allows any number of times. An index, not a table
+constraint: on SQLite a constraint would rebuild survey_response, and dropping
+the old table fails while survey_answer rows point at it (foreign keys are on).
 
 Revision ID: 5e8d2c41a9f0
 Revises: 3c1f9a2e7b55
@@ -23,12 +25,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('survey_response', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('form_key', sa.String(length=32), nullable=True))
-        batch_op.create_unique_constraint('uq_survey_response_form_key', ['survey_id', 'form_key'])
+    op.add_column('survey_response', sa.Column('form_key', sa.String(length=32), nullable=True))
+    op.create_index('uq_survey_response_form_key', 'survey_response', ['survey_id', 'form_key'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('survey_response', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_survey_response_form_key', type_='unique')
-        batch_op.drop_column('form_key')
+    op.drop_index('uq_survey_response_form_key', table_name='survey_response')
+    # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch rebuild would fail as above.
+    op.drop_column('survey_response', 'form_key')

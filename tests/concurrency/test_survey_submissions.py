@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from core.extensions import db
-from survey.models import SurveyAnswer, SurveyInvitation, SurveyResponse
+from survey.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
 from survey.service import create_invitations
 from tests.concurrency.helpers import BARRIER_TIMEOUT
 from tests.survey.conftest import ANSWER, Futian
+from tests.survey.test_tally import counters, reference
 
 CLIENTS = 32
 SUBMISSIONS = 640  # 20 per client
@@ -164,6 +165,9 @@ def test_concurrent_submissions_are_stored_exactly_once(futian, live_server):
     assert len(rows) == SUBMISSIONS
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
         SurveyResponse.survey_id == survey_id, SurveyResponse.excluded)) == 0  # distinct phones, none flagged
+    # The results' counters, written by concurrent upserts, equal a recount of the answers.
+    survey = db.session.get(Survey, survey_id)
+    assert counters(survey) == reference(survey) and counters(survey)[("overall", "", "4")] == (SUBMISSIONS,) * 2
 
     # The same phones again, with the "answered" cookie of their 303: refused, nothing written.
     again = in_threads(phones[:RESUBMISSIONS], lambda phone: phone.submit(slug))
@@ -191,8 +195,11 @@ def test_one_invitation_code_posted_at_once_by_several_phones_is_accepted_once(f
     assert accepted == {code: 1 for code in codes}
     assert Counter(status for _, status in results) == {303: CODES, 409: CODES * (PHONES_PER_CODE - 1)}
 
-    # Every phone posts its used code again: all refused.
-    assert Counter(in_threads(phones, lambda phone: phone.submit(slug))) == {409: CODES * PHONES_PER_CODE}
+    # Every phone posts its page again: the winners' pages were stored, so they are
+    # thanked again (303) without a second row; the others' code is used: refused.
+    again = in_threads(phones, lambda phone: phone.submit(slug))
+    assert [s for (_, first), s in zip(results, again) if first == 303] == [303] * CODES
+    assert Counter(again) == {303: CODES, 409: CODES * (PHONES_PER_CODE - 1)}
 
     markers, rows = stored(survey_id)
     winners = {phone.marker for (_, status), phone in zip(results, phones) if status == 303}

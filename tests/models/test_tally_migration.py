@@ -38,6 +38,7 @@ def test_upgrade_counts_existing_answers(tmp_path):
                         "INSERT INTO survey_answer (survey_id, response_id, question_id, item_id, choice, value)"
                         " VALUES (7, :r, :q, :i, :c, :v)"), {"r": response_id, "q": question, "i": item, "c": choice,
                                                             "v": value})
+        db.engine.dispose()  # new connections: foreign keys on again, as in a real deployment
         upgrade()
         with db.engine.connect() as connection:
             rows = connection.execute(text(
@@ -47,6 +48,10 @@ def test_upgrade_counts_existing_answers(tmp_path):
             ("channel", "", "unit"): (2, 2, None), ("channel", "", "sms"): (1, 2, None),
             ("channel", "", ""): (2, 3, None),  # respondents of the multiple-choice question
         }
+        with db.engine.connect() as connection:  # the form key came without rebuilding survey_response
+            assert connection.execute(text("SELECT count(*) FROM survey_response")).scalar() == 3
+            assert "uq_survey_response_form_key" in {
+                ix["name"] for ix in db.inspect(connection).get_indexes("survey_response")}
         downgrade(revision="7d93b70dba7d")
         with db.engine.connect() as connection:
             assert "survey_tally" not in db.inspect(connection).get_table_names()

@@ -796,7 +796,28 @@ def test_hostile_expression_in_the_json_editor_and_a_pack(app, client, boye, nam
         content_type="multipart/form-data")
     page = plain(response)
     assert response.status_code == 422 and "未导入任何内容" in page, (response.status_code, page[:500])
-    assert "goal.json: computed[0].expression" in page, page[page.find("computed"):][:500]
+    assert "computed[0].expression" in page, page[page.find("computed"):][:500]
+    with app.app_context():
+        assert counts() == before
+
+
+def test_pack_import_with_a_nul_character(app, client, boye):
+    """A pack whose JSON holds "\\u0000" (PostgreSQL cannot store it): refused with the
+    path named, nothing imported."""
+    from core.admin.service import export_doc
+    from core.models import Jurisdiction
+    from tests.admin.helpers import plain
+
+    login(client, "admin")
+    with app.app_context():
+        before = counts()
+        pack = export_doc(db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == "boye")))
+    pack.update(code="boye_nul", name={"zh": "空字符\u0000包"}, parent=None)
+    response = client.post("/admin/import", data={
+        "csrf_token": token_of(client, "/admin/import"), "action": "import",
+        "file": (io.BytesIO(json.dumps(pack).encode()), "pack.json")}, content_type="multipart/form-data")
+    page = plain(response)
+    assert response.status_code == 422 and "空字符" in page and "name.zh" in page, (response.status_code, page[:500])
     with app.app_context():
         assert counts() == before
 
