@@ -20,6 +20,13 @@ from core.extensions import db
 MAX_JSON_TEXT = 2 * 1024 * 1024  # one form; a pack file may be larger
 
 
+def _working_copy_or_404(code: str, kind: str):
+    """(jurisdiction, kind, its working copy) named by the URL, or 404."""
+    j = jurisdiction_or_404(code)
+    kind = kind_or_404(kind)
+    return j, kind, _row_or_404(j, kind)
+
+
 def _row_or_404(j, kind: str, version: int | None = None):
     if version is not None:
         row = next((r for r in service.versions(j, kind) if r.version == version), None)
@@ -74,9 +81,7 @@ def _stale(j, kind: str, row):
 @bp.route("/jurisdictions/<code>/forms/<kind>", methods=["GET"])
 @login_required
 def editor(code: str, kind: str):
-    j = jurisdiction_or_404(code)
-    kind = kind_or_404(kind)
-    row = _row_or_404(j, kind)
+    j, kind, row = _working_copy_or_404(code, kind)
     problems, warnings = service.form_problems(j, kind, row.body)
     return _render_editor(j, kind, row, row.body, problems, warnings)
 
@@ -84,9 +89,7 @@ def editor(code: str, kind: str):
 @bp.route("/jurisdictions/<code>/forms/<kind>", methods=["POST"])
 @login_required
 def editor_post(code: str, kind: str):
-    j = jurisdiction_or_404(code)
-    kind = kind_or_404(kind)
-    row = _row_or_404(j, kind)
+    j, kind, row = _working_copy_or_404(code, kind)
     if request.form.get("base") != digest(row):
         return _stale(j, kind, row)
     body, read_problems = structured.parse(request.form, row.body, rule_types())
@@ -137,9 +140,7 @@ def _read_posted_json(j, kind: str) -> tuple[Any, str, list[Problem], list[Probl
 @bp.route("/jurisdictions/<code>/forms/<kind>/json", methods=["GET", "POST"])
 @login_required
 def raw_editor(code: str, kind: str):
-    j = jurisdiction_or_404(code)
-    kind = kind_or_404(kind)
-    row = _row_or_404(j, kind)
+    j, kind, row = _working_copy_or_404(code, kind)
     if request.method == "GET":
         problems, warnings = service.form_problems(j, kind, row.body)
         return render_template("admin/raw.html", **_raw_context(j, kind, row, _json_text(row.body), problems, warnings))

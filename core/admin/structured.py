@@ -423,10 +423,7 @@ def _parse_tree(r: _Reader, body: dict, old: dict) -> None:
             categories.append(category)
             continue
         p = f"c{k}"
-        new = copy.deepcopy(dict(category))
-        new["id"] = r.text(f"{p}_id")
-        new["label"] = r.label(f"{p}_label", category.get("label"))
-        _set(new, "role", r.text(f"{p}_role") or None)
+        new = _tree_node(r, p, category)
         rows = r.text(f"{p}_min_rows")
         if rows:
             min_rows[new["id"]] = to_number(rows)
@@ -435,12 +432,7 @@ def _parse_tree(r: _Reader, body: dict, old: dict) -> None:
             if not isinstance(child, Mapping):
                 children.append(child)
                 continue
-            q = f"{p}x{x}"
-            kid = copy.deepcopy(dict(child))
-            kid["id"] = r.text(f"{q}_id")
-            kid["label"] = r.label(f"{q}_label", child.get("label"))
-            _set(kid, "role", r.text(f"{q}_role") or None)
-            children.append(kid)
+            children.append(_tree_node(r, f"{p}x{x}", child))
         new["children"] = children
         categories.append(new)
     tree["categories"] = categories
@@ -592,6 +584,16 @@ def _move(items: list, index: int, step: int) -> None:
     target = index + step
     if 0 <= index < len(items) and 0 <= target < len(items):
         items[index], items[target] = items[target], items[index]
+
+
+def _tree_node(r, prefix: str, node: Mapping) -> dict:
+    """A category or level-2 node of the indicator tree with its id, label and role as
+    posted under ``prefix``; its other keys (children, columns…) kept."""
+    new = copy.deepcopy(dict(node))
+    new["id"] = r.text(f"{prefix}_id")
+    new["label"] = r.label(f"{prefix}_label", node.get("label"))
+    _set(new, "role", r.text(f"{prefix}_role") or None)
+    return new
 
 
 def _remove_or_move(items: list, verb: str, index: int, moved: str, removed: str) -> str:

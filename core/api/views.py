@@ -350,13 +350,20 @@ def get_submission(project_id: int, kind: str):
     return jsonify(_submission_json(_submission_or_404(project, kind)))
 
 
-@bp.post("/projects/<int:project_id>/submissions/<kind>")
-def start_submission(project_id: int, kind: str):
+def _filed_project(project_id: int, kind: str) -> tuple[User, Project]:
+    """(the token's user, the project) for writing a form of ``kind``: 404 outside the
+    user's scope or for an unknown kind, 403 for a user who may only read it."""
     user = _user()
     project = access.project_or_404(user, project_id)
     _kind_or_404(kind)
     if not access.can_file_for(user, project.organization_id):
         raise ApiError(403, "您无权填报此项目", "forbidden")
+    return user, project
+
+
+@bp.post("/projects/<int:project_id>/submissions/<kind>")
+def start_submission(project_id: int, kind: str):
+    user, project = _filed_project(project_id, kind)
     existing = project.submission(kind)
     if existing is not None:
         return jsonify(_submission_json(existing))
@@ -403,11 +410,7 @@ def _new_data(old: dict, loaded: dict) -> dict:
 
 @bp.put("/projects/<int:project_id>/submissions/<kind>")
 def save_submission(project_id: int, kind: str):
-    user = _user()
-    project = access.project_or_404(user, project_id)
-    _kind_or_404(kind)
-    if not access.can_file_for(user, project.organization_id):
-        raise ApiError(403, "您无权填报此项目", "forbidden")
+    user, project = _filed_project(project_id, kind)
     submission = _submission_or_404(project, kind)
     body = _load(s.DraftSchema(), _json_body())
     if submission.state not in EDITABLE_STATES:

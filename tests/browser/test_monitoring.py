@@ -152,3 +152,44 @@ def test_filer_fills_the_august_report(page, live_server, people, screenshot):
     page.click("button[value=submit]")
     assert "监控表已报送财务部门" in page.locator(".flash.success").inner_text()
     screenshot("monitoring-report-submitted")
+
+
+def test_suspension_and_feedback_letter_exchange(page, live_server, people, screenshot):
+    """The department answers (a rectification report, a feedback item's measures) and
+    finance decides, on the two pages that share those forms (templates/_decision.html)."""
+    from datetime import date, timedelta
+
+    from core.workflow import rectification
+
+    org = people.organization("boye", BOYE_ORG)
+    filer = people.user("filer_a", "filer", organization=org)
+    reviewer = people.user("reviewer", "reviewer", jurisdiction="boye")
+    project = boye_project(people, filer, reviewer, index=2)
+    held = suspension.suspend(project, reviewer, "预算执行严重滞后：执行率 28.31%，计划 56.25%")
+    letter = rectification.issue_letter(project, reviewer, "关于劳模体检项目监控情况的反馈函", [
+        rectification.NewItem("满意度调查未针对本项目", date.today() + timedelta(days=30))])
+    db.session.commit()
+    held_id, letter_id = held.id, letter.id
+
+    log_in(page, live_server, "filer_a")
+    page.goto(f"{live_server}/monitoring/suspensions/{held_id}")
+    page.fill("#report", "问题：执行滞后。原因：慰问品集中采购。措施：9月底前完成采购，10月起按月支付。")
+    page.click("button:has-text('提交整改报告')")
+    assert "整改报告已提交" in page.locator(".flash.success").inner_text()
+    page.goto(f"{live_server}/rectification/{letter_id}")
+    page.fill("textarea[name=measures]", "下次调查使用本项目专用问卷，样本不少于 100 份")
+    page.click("button:has-text('反馈整改措施')")
+    assert "整改措施已反馈" in page.locator(".flash.success").inner_text()
+
+    page.click("header button:has-text('退出')")
+    log_in(page, live_server, "reviewer")
+    page.goto(f"{live_server}/monitoring/suspensions/{held_id}")
+    assert page.locator("button[value=approve]").inner_text() == "批准，恢复拨款"
+    screenshot("suspension-decision")
+    page.fill("#comment", "同意恢复拨款")
+    page.click("button[value=approve]")
+    assert "已批准整改报告，恢复拨款" in page.locator(".flash.success").inner_text()
+    page.goto(f"{live_server}/rectification/{letter_id}")
+    screenshot("rectification-letter-decision")
+    page.click("button[value=accept]")
+    assert "已确认整改完成" in page.locator(".flash.success").inner_text()
