@@ -18,7 +18,8 @@ What it does, in one run on loopback (TECH-NOTES: compare ratios, not absolutes)
    and a signed start token of its own, made in advance with the app's own
    ``survey.public.start_token`` (a page load of its own: the app stores each
    served questionnaire once) — then the bare endpoint for as long;
-   ``--rounds`` short runs of each, alternated, so both see the same background load;
+   ``--rounds`` short runs of each, alternated, so both see the same background load,
+   after one untimed second of each (a fresh worker's first requests are slow);
 4. prints req/s and p99 of both, the ratio (goal ≥ 60%), the CPU the gunicorn
    workers and wrk spent per request (from /proc and rusage: unlike req/s it does
    not depend on what else runs on the machine), and counts the rows: every 303
@@ -31,8 +32,8 @@ The two sides — same process, same app object, same stack:
   request hook and security header), under the same gunicorn workers, with the same
   engine, pool (``pool_pre_ping``) and SQLite pragmas (``core/database.py``: WAL,
   ``synchronous=NORMAL``, ``busy_timeout``, foreign keys); both requests carry a
-  fresh ``User-Agent`` and go through the same Lua script; one Flask-SQLAlchemy
-  session and its pooled connection each (checked out with the pool's ping);
+  fresh ``User-Agent`` and go through the same Lua script; one pooled connection
+  each (checked out with the pool's ping);
 * survey ``POST /s/<slug>`` (what a phone sends on the last page): the session
   cookie is opened, the form parsed (13 fields), the CSRF token checked, the
   survey read (with the duplicate-device check in the same query), the answers
@@ -43,8 +44,9 @@ The two sides — same process, same app object, same stack:
   ``survey.service.serialised_writes``; on PostgreSQL one statement (data-modifying
   CTEs), which in open mode runs in autocommit, so no BEGIN/COMMIT round trips
   (``survey/store.py``) — and a 303 with the "answered" cookie sent. The survey
-  read and the writes go through the session's DB-API connection with statements
-  built once (``survey.store``), not through ``Session.execute``;
+  read and the writes run on a pooled Core connection of the request's own
+  (``survey.store.public_connection``: the public pages load no ORM objects) with
+  statements built once, on its DB-API cursor;
 * bare ``POST /bench/bare`` (CSRF-exempt, no cookie): one ``INSERT`` of a short
   text into a table without indexes through ``db.session.execute``, one
   transaction, ``db.session.commit()``, ``"ok"`` — unchanged: the floor is plain
@@ -84,6 +86,8 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 GOAL = 0.60
 #: Start tokens made per second of survey load: well above what 2 workers reach here (≈ 1,300/s).
 MAX_RPS = 4000
+#: Untimed load on both endpoints first, so that no measured round pays a worker's first requests.
+WARM_UP_SECONDS = 1
 
 APP_MODULE = '''
 """The app gunicorn serves for bench_survey_submit.py (generated)."""
@@ -294,13 +298,20 @@ def main() -> int:
     slice_seconds = max(1, args.seconds // max(1, args.rounds))
     # Every submission is a page load of its own (the app stores a served questionnaire
     # once): enough start tokens for MAX_RPS in every round, never reused across rounds.
-    slug, tokens = prepare_database(url, MAX_RPS * slice_seconds * max(1, args.rounds))
+    slug, tokens = prepare_database(url, MAX_RPS * (slice_seconds * max(1, args.rounds) + WARM_UP_SECONDS))
+    warm_up, tokens = tokens[:MAX_RPS * WARM_UP_SECONDS], tokens[MAX_RPS * WARM_UP_SECONDS:]
     (workdir / "bench_app.py").write_text(textwrap.dedent(APP_MODULE), encoding="utf-8")
     with gunicorn(workdir, "bench_app", {"BENCH_DATABASE_URL": url}, workers=args.workers) as proc:
         base = f"http://127.0.0.1:{proc.port}"
         cookie, hidden = open_like_a_phone(base, slug)
         before = urllib.parse.urlencode([("csrf_token", hidden["csrf_token"])]) + "&t="
         after = "&" + urllib.parse.urlencode(ANSWERS)
+        # A fresh worker's first requests configure SQLAlchemy's mappers, compile statements and
+        # import lazily (≈ 0.25 s of CPU): untimed, for both endpoints, before the measured runs.
+        warm = run_wrk(f"{base}/s/{slug}", f"/s/{slug}", before, cookie, 303, WARM_UP_SECONDS, args.connections,
+                       workdir, proc.pid, warm_up, after)
+        warm_bare = run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, WARM_UP_SECONDS,
+                            args.connections, workdir, proc.pid)
         # Alternate short runs so both see the same background load; each gets `seconds` in all.
         survey_runs, bare_runs = [], []
         per_round = len(tokens) // max(1, args.rounds)
@@ -330,13 +341,14 @@ def main() -> int:
     print(f"  CPU per request (independent of other load): gunicorn workers survey {per['survey'][0]:.2f} ms, "
           f"bare {per['bare'][0]:.2f} ms; wrk survey {per['survey'][1]:.2f} ms, bare {per['bare'][1]:.2f} ms "
           f"→ CPU ratio {(sum(per['bare'])) / max(1e-9, sum(per['survey'])):.0%}")
-    lost = max(0, survey["ok"] - rows["survey_response"])
-    print(f"  rows: survey_response {rows['survey_response']} for {survey['ok']} × 303 received "
-          f"(+{rows['survey_response'] - survey['ok']} finished after wrk stopped), lost {lost}; "
+    received, received_bare = survey["ok"] + warm["ok"], bare["ok"] + warm_bare["ok"]  # the warm-up's rows too
+    lost = max(0, received - rows["survey_response"])
+    print(f"  rows: survey_response {rows['survey_response']} for {received} × 303 received ({warm['ok']} in the "
+          f"warm-up; +{rows['survey_response'] - received} finished after wrk stopped), lost {lost}; "
           f"survey_answer {rows['survey_answer']} = {rows['survey_answer'] / max(1, rows['survey_response']):.0f} per "
-          f"response; flagged {rows['flagged']}; bench_row {rows['bench_row']} for {bare['ok']} × 200")
+          f"response; flagged {rows['flagged']}; bench_row {rows['bench_row']} for {received_bare} × 200")
     shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if lost == 0 and survey["other"] == 0 else 1
+    return 0 if lost == 0 and survey["other"] == 0 and warm["other"] == 0 else 1
 
 
 if __name__ == "__main__":

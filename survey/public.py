@@ -32,9 +32,11 @@ from core.extensions import csrf, limiter
 from survey.models import Survey, SurveyResponse
 from survey.service import (SurveyError, definition_of, device_hash_of, invitation_state, normalise_code,
                             setting, store_response)
-from survey.store import AlreadyStored, autocommit_submission, end_autocommit, fetch_one
+from survey.store import AlreadyStored, fetch_one, public_connection, release_public_connection
 
 bp = Blueprint("survey_public", __name__)
+# The public pages read and write on a connection of their own, not the ORM session (survey.store).
+bp.teardown_request(release_public_connection)
 
 
 @bp.after_request
@@ -183,14 +185,13 @@ def _load(slug: str, device_of=None) -> PublicSurvey:
     slug = slug.lower()
     known = _PUBLISHED.get(slug)
     device = device_of(known[0]) if device_of is not None and known and known[1] == "open" else None
-    # A final submit in open mode commits its writes itself (survey.store): no session transaction.
-    autocommit = device is not None and autocommit_submission()
-    row = fetch_one(_BY_SLUG, {"slug": slug, "device": device})
+    # An open-mode final submit commits its one statement by itself (survey.store).
+    row = fetch_one(public_connection(autocommit=device is not None), _BY_SLUG, {"slug": slug, "device": device})
     if row is None or row[3] == "draft":  # status
         abort(404)
     survey_id, mode = row[0], row[4]
-    if autocommit and mode != "open":  # the cache was stale: an invitation needs its transaction
-        end_autocommit()
+    if device is not None and mode != "open":  # the cache was stale: an invitation needs its transaction
+        public_connection(autocommit=False)
     if known is None or known != (survey_id, mode):
         if len(_PUBLISHED) > 4096:
             _PUBLISHED.clear()
@@ -253,7 +254,7 @@ def _page_of(definition, field_ids) -> int:
 
 def _render(survey, page: int, raw: dict, errors: dict | None = None, code: str = "",
             token: str | None = None, notice: str = ""):
-    definition = definition_of(survey)
+    definition = definition_of(survey, public_connection())
     page = max(0, min(page, len(definition.sections) - 1))
     return render_template(
         "survey/public_form.html", survey=survey, definition=definition, page=page,
@@ -274,7 +275,7 @@ def form(slug: str):
         code = normalise_code(request.args.get("c"))
         if not code:
             return render_template("survey/public_code.html", survey=survey, error="")
-        state = invitation_state(survey, code)
+        state = invitation_state(survey, code, public_connection())
         if state == "unknown":
             return render_template("survey/public_code.html", survey=survey,
                                    error=_("邀请码不正确，请核对后重新输入。")), 404
@@ -291,19 +292,27 @@ def _is_submit() -> bool:
     return request.form.get("action") == "submit"
 
 
+# Per client address, on the blueprint (as core/disclosure does): Flask-Limiter checks
+# them in its own before_request hook, which it installs only when rate limiting is
+# on; a decorator would run its check on every call, on or off, and with limits on
+# a second time after the hook. The final submit and page-to-page navigation have
+# separate budgets; the GET pages are not limited.
+limiter.limit(lambda: setting("SURVEY_SUBMIT_RATE_LIMIT"), methods=["POST"], scope="survey-submit",
+              exempt_when=lambda: not _is_submit())(bp)
+limiter.limit(lambda: setting("SURVEY_PAGE_RATE_LIMIT"), methods=["POST"], scope="survey-page",
+              exempt_when=_is_submit)(bp)
+
+
 @bp.route("/s/<slug>", methods=["POST"])
 @csrf.exempt
-@limiter.limit(lambda: setting("SURVEY_SUBMIT_RATE_LIMIT"), methods=["POST"], scope="survey-submit",
-               exempt_when=lambda: not _is_submit())
-@limiter.limit(lambda: setting("SURVEY_PAGE_RATE_LIMIT"), methods=["POST"], scope="survey-page",
-               exempt_when=_is_submit)
 def submit(slug: str):
     final = _is_submit()
     ip, agent = request.remote_addr, request.headers.get("User-Agent", "")
     survey = _load(slug, (lambda survey_id: device_hash_of(survey_id, ip, agent)) if final else None)
     if survey.status != "open":
         return _message(_("问卷已结束"), _("本次调查已经结束，您的回答未能提交。感谢您的关注！"), 410, survey)
-    definition = definition_of(survey)
+    connection = public_connection()
+    definition = definition_of(survey, connection)
     raw = read_answers(definition, request.form)
     code = normalise_code(request.form.get("c"))
     token = request.form.get("t") or None
@@ -339,7 +348,7 @@ def submit(slug: str):
     started, form_key = read_start_token(survey, token)
     try:
         store_response(survey, normalised["fields"], started_at=started, device=device, code=code,
-                       commit=True, duplicate=survey.same_device, form_key=form_key)
+                       connection=connection, duplicate=survey.same_device, form_key=form_key)
     except AlreadyStored:
         pass  # the same questionnaire sent twice (a double tap): stored once, thanked twice
     except SurveyError as refused:

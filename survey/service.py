@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - not on Windows
 from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 
 from core.audit import record
 from core.definitions.model import FormDefinition, build_definition
@@ -35,7 +36,7 @@ from survey.catalog import SurveyTemplate
 from survey import tally
 from survey.models import Survey, SurveyInvitation, SurveyResponse
 from survey.index import item_key, respondent_score, scored_items
-from survey.store import insert_submission
+from survey.store import fetch_one, insert_submission
 from survey.validity import assess
 
 SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32, lower case: easy to type
@@ -71,20 +72,21 @@ class SurveyError(ValueError):
 _DEFINITIONS: dict[tuple[int, str], FormDefinition] = {}
 
 
-def definition_of(survey) -> FormDefinition:
+def definition_of(survey, connection: Connection | None = None) -> FormDefinition:
     """The survey's questionnaire as a typed tree.
 
     Cached per (id, slug): a survey's snapshot never changes, and the random slug
     tells a new survey from an old one that had the same id in another database.
     ``survey`` may also be the public pages' plain row (``survey.public.PublicSurvey``),
-    which has no ``definition``: it is then read by id, once per process.
+    which has no ``definition``: it is then read by id, once per process, on
+    ``connection`` (the public pages') or the session.
     """
     if survey.id is None:
         return build_definition(survey.definition)
     key = (survey.id, survey.slug)
     definition = _DEFINITIONS.get(key)
     if definition is None:
-        raw = survey.definition if isinstance(survey, Survey) else db.session.scalar(
+        raw = survey.definition if isinstance(survey, Survey) else (connection or db.session).scalar(
             select(Survey.definition).where(Survey.id == survey.id))
         if len(_DEFINITIONS) > 512:
             _DEFINITIONS.clear()
@@ -275,9 +277,10 @@ def invitation_counts(survey: Survey) -> tuple[int, int]:
     return int(issued or 0), int(used or 0)
 
 
-def invitation_state(survey: Survey, code: str) -> str:
-    """``ok``, ``used`` or ``unknown`` — for the code page, before the questions."""
-    used_at = db.session.execute(select(SurveyInvitation.used_at).where(
+def invitation_state(survey: Survey, code: str, connection: Connection | None = None) -> str:
+    """``ok``, ``used`` or ``unknown`` — for the code page, before the questions.
+    ``connection``: the public pages' (``survey.store.public_connection``); None: the session."""
+    used_at = (connection or db.session).execute(select(SurveyInvitation.used_at).where(
         SurveyInvitation.survey_id == survey.id,
         SurveyInvitation.code_hash == code_hash(survey, code))).first()
     if used_at is None:
@@ -285,15 +288,15 @@ def invitation_state(survey: Survey, code: str) -> str:
     return "used" if used_at[0] is not None else "ok"
 
 
-def _use_invitation(survey: Survey, code: str, now: datetime) -> None:
+def _use_invitation(survey: Survey, code: str, now: datetime, connection: Connection | None) -> None:
     # One conditional UPDATE: of two simultaneous submissions with one code, one wins.
-    result = db.session.execute(
+    result = (connection or db.session).execute(
         update(SurveyInvitation)
         .where(SurveyInvitation.survey_id == survey.id, SurveyInvitation.code_hash == code_hash(survey, code),
                SurveyInvitation.used_at.is_(None))
         .values(used_at=now.date()))
     if result.rowcount != 1:
-        state = invitation_state(survey, code)
+        state = invitation_state(survey, code, connection)
         raise SurveyError(gettext("这个邀请码已经提交过问卷了，每个邀请码只能提交一次。") if state == "used"
                           else gettext("邀请码不正确，请核对后重新输入。"))
 
@@ -363,38 +366,41 @@ _SAME_DEVICE = (select(SurveyResponse.id).where(SurveyResponse.survey_id == bind
 
 def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | None,
                    device: str | None, code: str | None = None, now: datetime | None = None,
-                   commit: bool = False, duplicate: bool | None = None, form_key: str | None = None) -> Stored:
+                   connection: Connection | None = None, duplicate: bool | None = None,
+                   form_key: str | None = None) -> Stored:
     """Check the invitation or the device, apply the validity rules and store one response.
 
     Everything is computed first; the writes (invitation, response, answers, the
-    results' counters and, with ``commit``, the commit) come last and together
-    (``survey.store``: one statement on PostgreSQL), inside
-    :func:`serialised_writes`, so the database's write lock is held for
-    microseconds, not for the whole request.
+    results' counters) come last and together (``survey.store``: one statement on
+    PostgreSQL) so the database's write lock is held for microseconds, not for the
+    whole request.
 
     :param fields: the normalised answers (``core.definitions.data.validate_data``).
     :param device: the device hash (open mode), or None.
-    :param commit: commit here (the public view does; ``survey.store.insert_submission``
-        commits on the DB-API connection); otherwise the caller commits.
+    :param connection: the public pages' connection (``survey.store.public_connection``):
+        the writes are committed here, inside :func:`serialised_writes`, or rolled back
+        when refused. None: the ORM session's transaction, which the caller commits (or
+        rolls back after an exception).
     :param duplicate: whether a response with ``device`` already exists, when the
         caller asked already (the public view does, in its survey query); None: ask.
     :param form_key: the served questionnaire's random key (``survey.public``), unique
         per survey: the same questionnaire is stored once, however often it is sent.
-    :raises SurveyError: the survey is not open, or the invitation code is unknown or
-        used (the transaction is then rolled back).
-    :raises survey.store.AlreadyStored: a response with ``form_key`` exists (rolled back).
+    :raises SurveyError: the survey is not open, or the invitation code is unknown or used.
+    :raises survey.store.AlreadyStored: a response with ``form_key`` exists.
     """
     now = now or datetime.now(timezone.utc)
     if survey.status != "open":
         raise SurveyError(gettext("本问卷目前不接受填答。"))
+    own = connection is not None
+    writer = connection if own else db.session.connection()
     survey_id, invitation = survey.id, survey.mode == "invitation"
     if invitation:
         device, duplicate = None, False  # the code is the identity; no device trace needed
     elif not device:
         duplicate = False
     elif duplicate is None:
-        duplicate = db.session.scalar(_SAME_DEVICE, {"survey_id": survey_id, "device": device}) is not None
-    definition = definition_of(survey)
+        duplicate = fetch_one(writer, _SAME_DEVICE, {"survey_id": survey_id, "device": device}) is not None
+    definition = definition_of(survey, connection)
     reasons = assess(definition, fields, started_at=started_at, submitted_at=now,
                      min_seconds=survey.min_seconds, straight_line_min_rows=survey.straight_line_min_rows,
                      duplicate_device=duplicate)
@@ -404,21 +410,16 @@ def store_response(survey: Survey, fields: Mapping, *, started_at: datetime | No
                 "excluded": bool(reasons),
                 "score": respondent_score_of(definition, rows)}
     changes = tally.deltas(definition, rows, valid=0 if reasons else 1, total=1)
-    with serialised_writes() if commit else nullcontext():
-        try:
-            # The response first: the same questionnaire sent twice meets its form key
-            # (AlreadyStored, thanked) before its code, which the first copy used.
-            response_id = insert_submission(response, rows, changes, commit=commit and not invitation)
-            if invitation:
-                _use_invitation(survey, code or "", now)
-                if commit:
-                    db.session.commit()
-        except BaseException:
-            # Inside the lock: a failed write must not keep SQLite's lock. Without
-            # ``commit`` the caller owns the transaction and rolls it back.
-            if commit:
-                db.session.rollback()
-            raise
+    # Our own transaction (committed, or rolled back by the exception that refuses), in
+    # the lock: a failed write must not keep SQLite's lock either. A read on the
+    # connection may have begun it already (SQLAlchemy autobegins).
+    with serialised_writes() if own else nullcontext(), \
+            (writer.get_transaction() or writer.begin()) if own else nullcontext():
+        # The response first: the same questionnaire sent twice meets its form key
+        # (AlreadyStored, thanked) before its code, which the first copy used.
+        response_id = insert_submission(writer, response, rows, changes)
+        if invitation:
+            _use_invitation(survey, code or "", now, connection)
     return Stored(response_id, reasons)
 
 

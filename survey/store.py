@@ -3,8 +3,7 @@
 The final submit is the platform's hottest write (a poster in a waiting room, a
 WeChat group of a thousand retirees), so it is measured against a bare one-row
 insert (bench/bench_survey_submit.py) and written with as little machinery as
-the database allows. Same session, same transaction, nothing deferred; the
-caller commits, or asks :func:`insert_submission` to (``commit=True``).
+the database allows. Nothing is deferred; the caller owns the transaction.
 
 - **PostgreSQL: one statement, one round trip.** Data-modifying CTEs insert the
   response (``RETURNING id``), its answers (``json_to_recordset`` of one JSON
@@ -14,24 +13,30 @@ caller commits, or asks :func:`insert_submission` to (``commit=True``).
   depend on the number of answers, so psycopg prepares it once per connection.
 - **SQLite: three statements** — the response, the answers and the counters with
   ``executemany``. In-process there are no round trips to save.
-- Both run on the session's own DB-API connection, with the statements built
-  once and the columns' own bind processors (JSON, dates as SQLAlchemy stores
-  them): what costs on this path is SQLAlchemy's per-statement execution context
-  (≈ 30–50 µs a statement, more than SQLite's own work for the 23 rows).
-- **Reads on the submission path** (:func:`fetch_one`: the survey row with the
-  duplicate-device check) run the same way.
-- **The submission commits itself** (``commit=True``): on the DB-API connection —
-  the ORM's commit bookkeeping costs more than SQLite's commit. On PostgreSQL an open-mode request runs in autocommit
-  (:func:`autocommit_submission`): the one statement is its own transaction, three
-  round trips (pool ping, survey row, insert) instead of five (no BEGIN, no
-  COMMIT). Invitation mode keeps a transaction: the code is consumed by an
-  ``UPDATE`` that must commit or roll back with the response.
+- Both run on the DB-API connection under a SQLAlchemy Core ``Connection``, with
+  the statements built once and the columns' own bind processors (JSON, dates as
+  SQLAlchemy stores them): what costs on this path is SQLAlchemy's per-statement
+  execution context (≈ 30–50 µs a statement, more than SQLite's own work for the
+  23 rows). Reads on the submission path (:func:`fetch_one`: the survey row with
+  the duplicate-device check) run the same way.
+- **The public pages keep out of the ORM session** (:func:`public_connection`): they
+  load no objects, and a session's transaction bookkeeping — begin, connection
+  lookup, close at teardown — measured 80 µs a request against 20 µs for a pooled
+  Core connection, more than SQLite's commit. Other callers (the owner's tools,
+  tests, bulk loads) pass the session's connection and commit the session.
+- **PostgreSQL, open mode: autocommit** (``public_connection(autocommit=True)``): the
+  one statement is its own transaction, three round trips (pool ping, survey row,
+  insert) instead of five (no BEGIN, no COMMIT). Invitation mode keeps a
+  transaction: the code is consumed by an ``UPDATE`` that must commit or roll back
+  with the response.
 """
 from __future__ import annotations
 
 import json
 
+from flask import g
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from core.extensions import db
 from survey import tally
@@ -48,33 +53,22 @@ ANSWER_COLUMNS = ("survey_id", "response_id", "question_id", "item_id", "choice"
 TALLY_COLUMNS = ("survey_id", "shard", "question_id", "item_id", "choice", "valid", "total", "value")
 
 
-def insert_submission(response: dict, rows: list[dict], changes: list[tuple], *, commit: bool = False) -> int:
+def insert_submission(connection: Connection, response: dict, rows: list[dict], changes: list[tuple]) -> int:
     """Insert ``response`` (RESPONSE_COLUMNS), its answer ``rows`` and the counter
-    ``changes`` (``survey.tally.deltas``); return the response id.
+    ``changes`` (``survey.tally.deltas``) on ``connection``, in its transaction (the
+    caller commits); return the response id.
 
-    :param commit: commit the session's transaction — everything it executed, e.g. an
-        invitation code's ``UPDATE`` — on the DB-API connection (the ORM's commit
-        bookkeeping costs more than SQLite's commit itself); the session's connection is
-        released when the request ends, as after any commit. Refused with ORM changes
-        pending (they would not be flushed).
+    :raises AlreadyStored: a response with the same ``form_key`` exists.
     """
-    session = db.session()
-    if commit and (session.new or session.dirty or session.deleted):
-        raise RuntimeError("insert_submission(commit=True) with ORM changes pending: commit the session")
-    connection = session.connection()  # the session's transaction, begun if need be
     raw = connection.connection.driver_connection
     # The platform runs on these two (README); a third would need its own function here.
     write = _postgresql if connection.dialect.name == "postgresql" else _sqlite
     try:
-        response_id = write(connection, raw, response, rows, changes)
+        return write(connection, raw, response, rows, changes)
     except connection.dialect.dbapi.IntegrityError as error:
         if "form_key" in str(error):  # the constraint's name (PostgreSQL) or its columns (SQLite)
             raise AlreadyStored() from None
         raise
-    if commit:
-        raw.commit()  # a no-op in autocommit (autocommit_submission): the statement committed itself
-        session.expire_all()  # what Session.commit would do to loaded objects (none in a public request)
-    return response_id
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------------
@@ -162,24 +156,45 @@ def _sqlite(connection, raw, response: dict, rows: list[dict], changes: list[tup
     return response_id
 
 
-# --- autocommit on PostgreSQL --------------------------------------------------------------------------------
+# --- the public pages' connection ----------------------------------------------------------------------------
 
-def autocommit_submission() -> bool:
-    """Before the request's first query, on PostgreSQL: run the session in autocommit
-    (SQLAlchemy's ``AUTOCOMMIT`` isolation level, reset when the connection goes back
-    to the pool), for a request whose only write is :func:`insert_submission`'s one
-    statement — an open-mode submission. Returns whether it did; :func:`end_autocommit`
-    returns to an ordinary transaction (the survey turned out to use invitations).
-    Not on SQLite: there the submission is three statements, and switching the
-    driver's mode costs more than the BEGIN it saves."""
-    if db.engine.dialect.name != "postgresql" or db.session().in_transaction():
-        return False
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
+_PUBLIC = "survey_public_connection"
 
 
-def end_autocommit() -> None:
-    db.session.close()  # releases the connection (its isolation level reset); the next query begins anew
+def public_connection(*, autocommit: bool | None = None) -> Connection:
+    """The pooled Core connection the public pages of this request read and write on,
+    opened on first use and returned to the pool when the request ends
+    (:func:`release_public_connection`).
+
+    :param autocommit: None: the connection as it was opened (an ordinary one if none
+        was). True, PostgreSQL only, asked before the request's first query: run in
+        autocommit (SQLAlchemy's ``AUTOCOMMIT`` isolation level, reset when the
+        connection goes back to the pool) — for an open-mode final submit, whose only
+        write is :func:`insert_submission`'s one statement. Asked differently after
+        the first query (False: the survey turned out to use invitations), the
+        connection is released and a new one opened. Not on SQLite: there the
+        submission is three statements, and switching the driver's mode costs more
+        than the BEGIN it saves.
+    """
+    wanted = bool(autocommit) and db.engine.dialect.name == "postgresql"
+    held = g.get(_PUBLIC)
+    if held is not None:
+        if autocommit is None or held[1] == wanted:
+            return held[0]
+        release_public_connection()
+    connection = db.engine.connect()
+    if wanted:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    setattr(g, _PUBLIC, (connection, wanted))
+    return connection
+
+
+def release_public_connection(error: BaseException | None = None) -> None:
+    """Return this request's public connection to the pool (a teardown): anything it did
+    not commit is rolled back."""
+    held = g.pop(_PUBLIC, None)
+    if held is not None:
+        held[0].close()
 
 
 # --- reads ----------------------------------------------------------------------------------------------------
@@ -196,10 +211,9 @@ def _sql(statement, dialect):
     return compiled[1]
 
 
-def fetch_one(statement, params: dict) -> tuple | None:
-    """The first row of a prebuilt Core ``statement`` (plain column values, no type
-    processing: use it for integers and strings), in the session's transaction."""
-    connection = db.session.connection()
+def fetch_one(connection: Connection, statement, params: dict) -> tuple | None:
+    """The first row of a prebuilt Core ``statement`` on ``connection`` (plain column
+    values, no type processing: use it for integers and strings)."""
     compiled = _sql(statement, connection.dialect)
     values = compiled.construct_params(params)
     if compiled.positional:

@@ -9,7 +9,7 @@ from core.app import create_app
 from core.extensions import db
 from survey.models import SurveyAnswer, SurveyInvitation, SurveyResponse
 from survey.service import create_invitations
-from tests.conftest import _config
+from tests.conftest import _config, csrf_token
 from tests.survey.conftest import ANSWER, answer, form_tokens, open_form
 
 PHONE = {"User-Agent": "Mozilla/5.0 (Linux; Android 6.0; HUAWEI CAM-AL00) AppleWebKit/537.36 Chrome/56 Mobile"}
@@ -209,6 +209,28 @@ def test_submissions_are_rate_limited_per_ip(app, database_url, futian):
     assert page.status_code == 200
     with limited.app_context():
         assert db.session.execute(text("SELECT count(*) FROM survey_response")).scalar() == 4
+
+
+def test_page_navigation_has_its_own_limit_and_pages_are_not_limited(app, database_url, futian):
+    limited = create_app({**_config(database_url), "RATELIMIT_ENABLED": True,
+                          "SURVEY_PAGE_RATE_LIMIT": "2 per minute", "SURVEY_SUBMIT_RATE_LIMIT": "1 per minute"})
+    slug = futian.survey().slug
+    phone = limited.test_client()
+    where = {"REMOTE_ADDR": "192.0.2.30"}
+    for _ in range(4):  # opening the questionnaire is never limited
+        assert open_form(phone, f"/s/{slug}", environ_base=where).status_code == 200
+    tokens = form_tokens(open_form(phone, f"/s/{slug}", environ_base=where).get_data(as_text=True))
+    pages = [phone.post(f"/s/{slug}", data={**tokens, "action": "next", "page": "0", "q-received": "3"},
+                        environ_base=where).status_code for _ in range(3)]
+    assert pages == [200, 200, 429]
+    # the final submit draws on its own budget, untouched by the navigation
+    assert answer(limited.test_client(), slug, environ=where).status_code == 303
+    assert answer(limited.test_client(), slug, environ=where).status_code == 429
+    # the survey's budgets are the survey's: a POST elsewhere (a wrong password) is not refused
+    other = limited.test_client()
+    wrong = other.post("/login", data={"username": "nobody", "password": "wrong",
+                                       "csrf_token": csrf_token(other)}, environ_base=where)
+    assert wrong.status_code == 200 and "请稍后再试" not in wrong.get_data(as_text=True)
 
 
 def test_rate_limits_can_be_switched_off(app, futian):
