@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import g
 from sqlalchemy import select, text
 
 from core.app import create_app
@@ -261,3 +262,33 @@ def test_the_same_questionnaire_sent_again_is_stored_once(app, client, futian):
     assert client.post(f"/s/{survey.slug}", data=fresh).status_code == 303
     assert db.session.scalars(select(SurveyResponse.invalid_reason).where(
         SurveyResponse.survey_id == survey.id).order_by(SurveyResponse.id)).all() == ["", "duplicate_device"]
+
+
+def test_open_submissions_commit_by_themselves_on_postgresql_and_invitations_keep_a_transaction(
+        app, client, futian):
+    """The public pages' connection (survey.store.public_connection): in open mode the final
+    submit's one statement commits itself on PostgreSQL; a code must be consumed in the
+    same transaction as the response it admits; pages and SQLite never switch."""
+    import survey.store as store
+
+    seen = []
+    release = store.release_public_connection
+
+    def recording(error=None):
+        held = g.get(store._PUBLIC)
+        if held is not None:
+            seen.append(held[0].get_execution_options().get("isolation_level"))
+        release(error)
+
+    app.teardown_request_funcs["survey_public"] = [recording]  # this test's app only
+    autocommit = "AUTOCOMMIT" if db.engine.dialect.name == "postgresql" else None
+    open_survey = futian.survey()
+    assert answer(client, open_survey.slug).status_code == 303
+    assert seen == [None, autocommit]  # the page, then the final submit
+    invited = futian.survey(mode="invitation")
+    code = create_invitations(invited, 1, futian.filer)[0]
+    db.session.commit()
+    seen.clear()
+    assert answer(app.test_client(), invited.slug, code=code).status_code == 303
+    assert seen == [None, None]
+    assert db.session.scalar(select(SurveyInvitation.used_at).where(SurveyInvitation.survey_id == invited.id))
