@@ -24,6 +24,7 @@
       var apply = document.createElement("input");
       apply.type = "hidden"; apply.name = "action"; apply.value = "save";
       form.appendChild(apply);
+      clearTimeout(timer);  // form.submit() fires no submit event (see below)
       form.submit();
     });
   });
@@ -86,6 +87,10 @@
   }
 
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(validate, 600); });
+  // Once a form is sent the page is leaving: a check still pending would race the
+  // navigation, and its response would put back the session cookie as it was before the
+  // next page consumed its messages (the "saved" notice shown twice).
+  document.addEventListener("submit", function () { clearTimeout(timer); }, true);
   // The 检查 button answers in place instead of reloading the page.
   each("button[name=action][value=check]", function (button) {
     if (button.form !== form) { return; }

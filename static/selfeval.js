@@ -36,4 +36,7 @@
 
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(rescore, 400); });
   form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(rescore, 100); });
+  // A sent form: no pending rescoring while the page leaves (its response would restore
+  // the session cookie from before the next page consumed its messages).
+  document.addEventListener("submit", function () { clearTimeout(timer); }, true);
 })();
