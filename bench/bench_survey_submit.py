@@ -306,21 +306,23 @@ def main() -> int:
         cookie, hidden = open_like_a_phone(base, slug)
         before = urllib.parse.urlencode([("csrf_token", hidden["csrf_token"])]) + "&t="
         after = "&" + urllib.parse.urlencode(ANSWERS)
+        def survey_run(seconds: int, served: list[str]) -> dict:
+            return run_wrk(f"{base}/s/{slug}", f"/s/{slug}", before, cookie, 303, seconds, args.connections,
+                           workdir, proc.pid, served, after)
+
+        def bare_run(seconds: int) -> dict:
+            return run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, seconds,
+                           args.connections, workdir, proc.pid)
+
         # A fresh worker's first requests configure SQLAlchemy's mappers, compile statements and
         # import lazily (≈ 0.25 s of CPU): untimed, for both endpoints, before the measured runs.
-        warm = run_wrk(f"{base}/s/{slug}", f"/s/{slug}", before, cookie, 303, WARM_UP_SECONDS, args.connections,
-                       workdir, proc.pid, warm_up, after)
-        warm_bare = run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, WARM_UP_SECONDS,
-                            args.connections, workdir, proc.pid)
+        warm, warm_bare = survey_run(WARM_UP_SECONDS, warm_up), bare_run(WARM_UP_SECONDS)
         # Alternate short runs so both see the same background load; each gets `seconds` in all.
         survey_runs, bare_runs = [], []
         per_round = len(tokens) // max(1, args.rounds)
         for n in range(max(1, args.rounds)):
-            survey_runs.append(run_wrk(f"{base}/s/{slug}", f"/s/{slug}", before, cookie, 303, slice_seconds,
-                                       args.connections, workdir, proc.pid,
-                                       tokens[n * per_round:(n + 1) * per_round], after))
-            bare_runs.append(run_wrk(f"{base}/bench/bare", "/bench/bare", "payload=one+row", "", 200, slice_seconds,
-                                     args.connections, workdir, proc.pid))
+            survey_runs.append(survey_run(slice_seconds, tokens[n * per_round:(n + 1) * per_round]))
+            bare_runs.append(bare_run(slice_seconds))
         survey, bare = combine(survey_runs), combine(bare_runs)
     rows = count_rows(url)
 

@@ -179,14 +179,18 @@ def public_connection(*, autocommit: bool | None = None) -> Connection:
     wanted = bool(autocommit) and db.engine.dialect.name == "postgresql"
     held = g.get(_PUBLIC)
     if held is not None:
-        if autocommit is None or held[1] == wanted:
-            return held[0]
+        if autocommit is None or _autocommits(held) == wanted:
+            return held
         release_public_connection()
     connection = db.engine.connect()
     if wanted:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-    setattr(g, _PUBLIC, (connection, wanted))
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    setattr(g, _PUBLIC, connection)
     return connection
+
+
+def _autocommits(connection: Connection) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
 
 
 def release_public_connection(error: BaseException | None = None) -> None:
@@ -194,7 +198,7 @@ def release_public_connection(error: BaseException | None = None) -> None:
     not commit is rolled back."""
     held = g.pop(_PUBLIC, None)
     if held is not None:
-        held[0].close()
+        held.close()
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

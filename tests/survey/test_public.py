@@ -277,7 +277,7 @@ def test_open_submissions_commit_by_themselves_on_postgresql_and_invitations_kee
     def recording(error=None):
         held = g.get(store._PUBLIC)
         if held is not None:
-            seen.append(held[0].get_execution_options().get("isolation_level"))
+            seen.append(held.get_execution_options().get("isolation_level"))
         release(error)
 
     app.teardown_request_funcs["survey_public"] = [recording]  # this test's app only
