@@ -13,6 +13,7 @@ from core.extensions import db
 
 def register(app: Flask) -> None:
     app.cli.add_command(init_db)
+    app.cli.add_command(derived_refresh)
     app.cli.add_command(seed_demo)
     app.cli.add_command(definitions)
     app.cli.add_command(packs)
@@ -26,19 +27,50 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
 
 
+#: Schema revisions before the stored derived values (migration 9b4e7c2d1f30).
+PRE_DERIVED_REVISIONS = frozenset({"7d93b70dba7d", "3c1f9a2e7b55", "5e8d2c41a9f0"})
+
+
+def _schema_revision() -> str | None:
+    """The database's Alembic revision, or None for an empty database."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(db.engine).has_table("alembic_version"):
+        return None
+    return db.session.scalar(text("SELECT version_num FROM alembic_version"))
+
+
+@click.command("derived-refresh")
+@with_appcontext
+def derived_refresh() -> None:
+    """Recompute every stored score, grade, monitoring rate and spending plan."""
+    from core.derived import refresh_all
+
+    counts = refresh_all()
+    db.session.commit()
+    click.echo("stored values computed: {scores} scores, {plans} plans, {reports} reports".format(**counts))
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
     """Create or migrate the schema, then store the built-in jurisdiction packs."""
     from flask_migrate import upgrade
 
+    from core.derived import refresh_all
     from core.jurisdictions import sync_builtin_packs
     from core.plugins import plugin_manager
 
+    before = _schema_revision()
     upgrade()
     for line in sync_builtin_packs(plugin_manager()):
         click.echo(line)
     db.session.commit()
+    if before is not None and before in PRE_DERIVED_REVISIONS:
+        # The migration added the stored scores, rates and plans empty: fill them once.
+        counts = refresh_all()
+        db.session.commit()
+        click.echo("stored values computed: {scores} scores, {plans} plans, {reports} reports".format(**counts))
     click.echo("database ready: " + current_app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1])
 
 

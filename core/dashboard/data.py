@@ -1,26 +1,27 @@
-"""The numbers behind the dashboards, for the projects a user may see in one year."""
+"""The numbers behind the dashboards, for the projects a user may see in one year.
+
+Every figure is one aggregate statement over stored values (core/derived.py): the
+goal form's state, a monitoring report's light and money in 元, a self-evaluation's
+total and grade, each project's planned execution per month. The page issues the same
+statements for ten projects as for a province's twenty thousand.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from core.auth import access
 from core.extensions import db
-from core.models import Assessment, MonitoringReport, Project, Role, User
-from core.monitoring import service as monitoring
-from core.monitoring.progress import planned_rate
+from core.models import Assessment, MonitoringReport, PlannedExecution, Project, Role, Submission, User
 from core.monitoring.settings import LIGHTS
-from core.plugins import hook, scoring_registry
-from core.scoring import bind_hooks, score
 from core.workflow.transitions import STATE_LABELS
 
 HUNDRED = Decimal(100)
-#: Money is compared across jurisdictions in 元 (Shijiazhuang files in 元, Boye in 万元).
-UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000)}
 SCORE_BINS = ((None, 60, "<60"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 90, "80–90"), (90, 100, "90–100"),
               (100, None, "≥100"))
+NOT_STARTED = {"zh": "未填报", "en": "Not started"}
 
 
 @dataclass
@@ -35,118 +36,99 @@ class Dashboard:
     execution: list = field(default_factory=list)     # (month, planned %, actual % or None, projects reporting)
 
 
-def _active(user: User, year: int) -> list[Project]:
-    query = access.visible_projects(user).where(
-        Project.year <= year, or_(Project.year == year, Project.multi_year.is_(True) & (Project.end_year >= year)))
-    return list(db.session.scalars(query.order_by(Project.id)))
+def active_project_ids(user: User, year: int):
+    """A subquery of the ids of the projects ``user`` sees that run in ``year``."""
+    return access.visible_projects(user).where(
+        Project.year <= year, or_(Project.year == year, Project.multi_year.is_(True) & (Project.end_year >= year))
+    ).with_only_columns(Project.id).scalar_subquery()
 
 
-def _factor(project: Project) -> Decimal:
-    unit = (project.organization.jurisdiction.settings or {}).get("money_unit", "元")
-    return UNIT_FACTOR.get(unit, Decimal(1))
+def _bins(column) -> list:
+    """One ``count`` per score bin, as SQL expressions."""
+    out = []
+    for low, high, _text in SCORE_BINS:
+        conditions = [column.is_not(None)]
+        if low is not None:
+            conditions.append(column >= low)
+        if high is not None:
+            conditions.append(column < high)
+        out.append(func.count(case((and_(*conditions), 1))))
+    return out
 
 
-def self_evaluation_total(project: Project):
-    """The total and grade of a submitted or approved self-evaluation, or None."""
-    submission = project.submission("self_evaluation")
-    if submission is None or submission.state not in ("submitted", "approved"):
-        return None
-    data = submission.data or {}
-    scoring = dict(data.get("scoring") or submission.definition.body.get("scoring") or {})
-    if not scoring:
-        return None
-    bands = (project.organization.jurisdiction.settings or {}).get("grade_bands")
-    if bands and "grades" not in scoring:
-        scoring["grades"] = bands
-    try:
-        return score(scoring, data.get("scores") or {}, fields=data.get("fields") or {},
-                     registry=scoring_registry(),
-                     hooks=bind_hooks(hook(), jurisdiction=project.organization.jurisdiction))
-    except Exception:  # noqa: BLE001 - a broken evaluation must not take the dashboard down
-        return None
-
-
-def _bin(total: Decimal) -> str:
-    for low, high, text in SCORE_BINS:
-        if (low is None or total >= low) and (high is None or total < high):
-            return text
-    return SCORE_BINS[-1][2]
-
-
-def _histogram(totals: list[Decimal]) -> list:
-    counts = {text: 0 for _l, _h, text in SCORE_BINS}
-    for total in totals:
-        counts[_bin(total)] += 1
-    return list(counts.items())
+def _histogram(counts) -> list:
+    return [(text, int(n or 0)) for (_l, _h, text), n in zip(SCORE_BINS, counts)]
 
 
 def build(user: User, year: int) -> Dashboard:
-    projects = _active(user, year)
-    board = Dashboard(year=year, projects=len(projects))
+    ids = active_project_ids(user, year)
+    board = Dashboard(year=year, projects=db.session.scalar(select(func.count()).where(Project.id.in_(ids))) or 0)
 
-    states: dict[str | None, int] = {}
-    for p in projects:
-        goal = p.submission("goal")
-        states[goal.state if goal else None] = states.get(goal.state if goal else None, 0) + 1
-    order = [*STATE_LABELS, None]
-    board.by_state = [(s, STATE_LABELS.get(s, {"zh": "未填报", "en": "Not started"}), states.get(s, 0)) for s in order]
+    goal = select(Submission.state, func.count()).where(Submission.kind == "goal", Submission.project_id.in_(ids)) \
+        .group_by(Submission.state)
+    states = dict(db.session.execute(goal).all())
+    states[None] = board.projects - sum(states.values())
+    board.by_state = [(s, STATE_LABELS.get(s, NOT_STARTED), states.get(s, 0)) for s in [*STATE_LABELS, None]]
 
-    reports = list(db.session.scalars(select(MonitoringReport).where(
-        MonitoringReport.project_id.in_([p.id for p in projects] or [-1]), MonitoringReport.year == year,
-        MonitoringReport.state == "submitted")))
-    latest: dict[int, MonitoringReport] = {}
-    for report in sorted(reports, key=lambda r: r.month):
-        latest[report.project_id] = report
-    lights = {light: 0 for light in (*reversed(LIGHTS), None)}
-    for p in projects:
-        report = latest.get(p.id)
-        lights[report.project_light if report else None] += 1
-    board.by_light = list(lights.items())
-
-    results = [r for r in (self_evaluation_total(p) for p in projects) if r is not None]
-    grades: dict[str, tuple] = {}
-    for result in results:
-        if result.grade:
-            key = result.grade.get("zh", "")
-            grades[key] = (result.grade, grades.get(key, (None, 0))[1] + 1)
-    board.by_grade = [v for _k, v in grades.items()]
-    board.self_scores = _histogram([r.total for r in results])
-    assessed = db.session.scalars(select(Assessment.assessed_total).where(
+    board.by_light = _lights(ids, year, board.projects)
+    board.by_grade, board.self_scores = _grades(ids)
+    assessed = select(*_bins(Assessment.assessed_total)).where(
         Assessment.year == year, Assessment.state == "assessed",
-        Assessment.jurisdiction_id.in_(access.jurisdiction_scope(user, *Role) or [-1])))
-    board.assessment_scores = _histogram([t for t in assessed if t is not None])
-
-    board.execution = _execution(projects, reports)
+        Assessment.jurisdiction_id.in_(access.jurisdiction_scope(user, *Role) or [-1]))
+    board.assessment_scores = _histogram(db.session.execute(assessed).one())
+    board.execution = _execution(ids, year)
     return board
 
 
-def _execution(projects: list[Project], reports: list[MonitoringReport]) -> list:
+def _lights(ids, year: int, total: int) -> list:
+    """Projects by the light of their latest submitted report of the year."""
+    submitted = and_(MonitoringReport.year == year, MonitoringReport.state == "submitted",
+                     MonitoringReport.project_id.in_(ids))
+    latest = select(MonitoringReport.project_id, func.max(MonitoringReport.month).label("month")) \
+        .where(submitted).group_by(MonitoringReport.project_id).subquery()
+    query = select(MonitoringReport.project_light, func.count()).join(
+        latest, and_(latest.c.project_id == MonitoringReport.project_id, latest.c.month == MonitoringReport.month)
+    ).where(submitted).group_by(MonitoringReport.project_light)
+    counts = {light: 0 for light in (*reversed(LIGHTS), None)}
+    for light, n in db.session.execute(query):
+        counts[light] = counts.get(light, 0) + n
+    counts[None] = total - sum(n for light, n in counts.items() if light is not None)
+    return list(counts.items())
+
+
+def _grades(ids) -> tuple[list, list]:
+    """Submitted and approved self-evaluations by grade, and their totals in bins."""
+    done = and_(Submission.kind == "self_evaluation", Submission.state.in_(("submitted", "approved")),
+                Submission.project_id.in_(ids), Submission.score_total.is_not(None))
+    per_grade = db.session.execute(select(Submission.grade_key, func.count(), func.max(Submission.id))
+                                   .where(done, Submission.grade_key.is_not(None))
+                                   .group_by(Submission.grade_key).order_by(func.max(Submission.score_total).desc())
+                                   ).all()
+    labels = dict(db.session.execute(select(Submission.id, Submission.grade).where(
+        Submission.id.in_([row[2] for row in per_grade] or [-1]))).all())
+    by_grade = [(labels.get(sample) or {"zh": key}, n) for key, n, sample in per_grade]
+    bins = db.session.execute(select(*_bins(Submission.score_total)).where(done)).one()
+    return by_grade, _histogram(bins)
+
+
+def _execution(ids, year: int) -> list:
     """Planned cumulative execution by month (budget-weighted, all projects with an approved
     goal) against the actual execution reported at each round month."""
-    plans = []
-    for p in projects:
-        revision = monitoring.approved_goal(p)
-        if revision is not None and p.budget:
-            plans.append((p, Decimal(p.budget) * _factor(p), monitoring.goal_plan(revision)))
-    total_budget = sum((b for _p, b, _plan in plans), Decimal(0))
-    by_month: dict[int, list[MonitoringReport]] = {}
-    for report in reports:
-        by_month.setdefault(report.month, []).append(report)
+    planned = dict(db.session.execute(
+        select(PlannedExecution.month,
+               func.sum(PlannedExecution.budget_yuan * PlannedExecution.rate) / func.nullif(
+                   func.sum(PlannedExecution.budget_yuan), 0))
+        .where(PlannedExecution.project_id.in_(ids)).group_by(PlannedExecution.month)).all())
+    actual = {month: (budget, executed, n) for month, budget, executed, n in db.session.execute(
+        select(MonitoringReport.month, func.sum(MonitoringReport.budget_yuan),
+               func.sum(MonitoringReport.executed_yuan), func.count())
+        .where(MonitoringReport.year == year, MonitoringReport.state == "submitted",
+               MonitoringReport.project_id.in_(ids), MonitoringReport.budget_yuan.is_not(None))
+        .group_by(MonitoringReport.month))}
     rows = []
     for month in range(1, 13):
-        planned = (sum((b * planned_rate(plan, month)[0] for _p, b, plan in plans), Decimal(0)) / total_budget
-                   if total_budget else None)
-        actual, count = None, 0
-        month_reports = by_month.get(month, [])
-        if month_reports:
-            budget = executed = Decimal(0)
-            for report in month_reports:
-                b = monitoring.lights_of(report).budget
-                if b.budget and b.executed is not None:
-                    factor = _factor(report.project)
-                    budget += b.budget * factor
-                    executed += b.executed * factor
-                    count += 1
-            actual = executed * HUNDRED / budget if budget else None
-        rows.append((month, planned, actual, count))
+        plan = planned.get(month)
+        budget, executed, count = actual.get(month, (None, None, 0))
+        rows.append((month, Decimal(plan) if plan is not None else None,
+                     Decimal(executed) * HUNDRED / Decimal(budget) if budget else None, count))
     return rows

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template, request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from core.api.optional import jsonable
 from core.selfeval.scoring import score_submission
 from core.disclosure import policy
 from core.extensions import db, limiter
-from core.models import Jurisdiction, Organization, Project, Submission, SubmissionRevision
+from core.listing import int_arg, paginate
+from core.models import FormDefinition, Jurisdiction, Organization, Project, Submission, SubmissionRevision
 from core.webforms.builder import row_columns
 from core.webforms.layout import indicator_layout
 
@@ -34,9 +35,17 @@ limiter.limit(_rate_limit)(bp)
 
 @dataclass
 class Entry:
-    project: Project
-    revision: SubmissionRevision
-    evaluation: dict | None
+    """One line of the public index: a project with an approved goal, its stored evaluation result."""
+
+    project_id: int
+    year: int
+    name: str
+    organization: str
+    budget: object
+    unit: str
+    adjustment_no: int
+    total: object = None     # the approved self-evaluation's stored total, or None
+    grade: dict | None = None
 
 
 def _jurisdiction_or_404(code: str) -> Jurisdiction:
@@ -60,23 +69,31 @@ def _evaluation(project: Project) -> dict | None:
     return policy.evaluation_summary(scoring, result)
 
 
-def _entries(jurisdiction: Jurisdiction, years) -> list[Entry]:
-    if not years:
-        return []
-    projects = db.session.scalars(
-        select(Project).join(Organization)
-        .where(Organization.jurisdiction_id == jurisdiction.id, Project.year.in_(years))
-        .options(selectinload(Project.organization),
-                 selectinload(Project.submissions).selectinload(Submission.revisions))
-        .order_by(Project.year.desc(), Organization.name, Project.name)
-    ).all()
-    entries = []
-    for project in projects:
-        goal = project.submission("goal")
-        revision = goal.approved_revision if goal is not None else None
-        if revision is not None:
-            entries.append(Entry(project, revision, _evaluation(project)))
-    return entries
+def _entries_query(jurisdiction: Jurisdiction, years):
+    """Projects of ``jurisdiction`` in ``years`` with an approved goal: their latest approved
+    revision and, when approved, the self-evaluation's stored total and grade."""
+    goal, evaluation = aliased(Submission), aliased(Submission)
+    latest = select(SubmissionRevision.submission_id, func.max(SubmissionRevision.id).label("id")) \
+        .where(SubmissionRevision.event == "approved").group_by(SubmissionRevision.submission_id).subquery()
+    approved = evaluation.state == "approved"
+    return (select(Project.id, Project.year, Project.name, Organization.name, Project.budget,
+                   SubmissionRevision.definition_id, SubmissionRevision.adjustment_no,
+                   case((approved, evaluation.score_total)), case((approved, evaluation.grade)))
+            .join(Organization, Organization.id == Project.organization_id)
+            .join(goal, and_(goal.project_id == Project.id, goal.kind == "goal"))
+            .join(latest, latest.c.submission_id == goal.id)
+            .join(SubmissionRevision, SubmissionRevision.id == latest.c.id)
+            .outerjoin(evaluation, and_(evaluation.project_id == Project.id, evaluation.kind == "self_evaluation"))
+            .where(Organization.jurisdiction_id == jurisdiction.id, Project.year.in_(list(years)))
+            .order_by(Project.year.desc(), Organization.name, Project.name, Project.id))
+
+
+def _entries(rows) -> list[Entry]:
+    units = {d.id: (d.body or {}).get("unit", "") for d in db.session.scalars(
+        select(FormDefinition).where(FormDefinition.id.in_({row[5] for row in rows} or {-1})))}
+    return [Entry(project_id, year, name, organization, budget, units.get(definition_id, ""), adjustment_no or 0,
+                  total, grade if isinstance(grade, dict) else None)
+            for (project_id, year, name, organization, budget, definition_id, adjustment_no, total, grade) in rows]
 
 
 @bp.get("/")
@@ -91,10 +108,12 @@ def jurisdictions():
 def index(code: str):
     jurisdiction = _jurisdiction_or_404(code)
     years = policy.published_years(jurisdiction.settings)
-    year = request.args.get("year", type=int)
+    year = int_arg("year", None, 2000, 2100)
     shown = (year,) if year in years else years
+    page = paginate(_entries_query(jurisdiction, shown), {"year": year if year in years else None},
+                    scalars=False) if shown else None
     return render_template("disclosure/index.html", jurisdiction=jurisdiction, years=years, year=year
-                           if year in years else None, entries=_entries(jurisdiction, shown))
+                           if year in years else None, page=page, entries=_entries(page.items) if page else [])
 
 
 @bp.get("/<code>/projects/<int:project_id>")

@@ -7,7 +7,7 @@ from core.models.project import Project
 from core.models.submission import Review, Submission, SubmissionRevision
 from core.models.user import Membership, Role, User
 from core.models.assessment import Assessment
-from core.models.monitoring import FundingSuspension, MonitoringReport
+from core.models.monitoring import FundingSuspension, MonitoringReport, PlannedExecution
 from core.models.rectification import RectificationItem, RectificationLetter
 
 __all__ = [
@@ -16,4 +16,4 @@ __all__ = [
     "Membership", "Organization", "Project", "Review", "Role", "Submission",
     "SubmissionRevision", "User",
 ]
-__all__ += ["Assessment", "FundingSuspension", "MonitoringReport", "RectificationItem", "RectificationLetter"]
+__all__ += ["Assessment", "FundingSuspension", "MonitoringReport", "PlannedExecution", "RectificationItem", "RectificationLetter"]

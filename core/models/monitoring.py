@@ -18,7 +18,8 @@ class MonitoringReport(db.Model):
     """
 
     __tablename__ = "monitoring_report"
-    __table_args__ = (sa.UniqueConstraint("project_id", "year", "round_id", name="uq_monitoring_report_round"),)
+    __table_args__ = (sa.UniqueConstraint("project_id", "year", "round_id", name="uq_monitoring_report_round"),
+                      sa.Index("ix_monitoring_report_year_round", "year", "round_id", "state"))
 
     id = sa.Column(sa.Integer, primary_key=True)
     project_id = sa.Column(sa.Integer, sa.ForeignKey("project.id"), nullable=False, index=True)
@@ -32,6 +33,16 @@ class MonitoringReport(db.Model):
     lights = sa.Column(JSONDoc, nullable=False, default=dict)
     project_light = sa.Column(sa.String(10), nullable=True, index=True)
     alerts = sa.Column(JSONDoc, nullable=False, default=list)
+    # Written with ``lights`` by the one writer (core.monitoring.service._store) so the
+    # finance table and the dashboard filter, sort and add up in SQL.
+    budget_light = sa.Column(sa.String(10), nullable=True)
+    execution_rate = sa.Column(sa.Numeric(12, 2), nullable=True)
+    planned_rate = sa.Column(sa.Numeric(12, 2), nullable=True)
+    progress = sa.Column(sa.Numeric(12, 2), nullable=True)
+    alert_count = sa.Column(sa.Integer, nullable=False, default=0)
+    # Money of the round in 元 whatever unit the jurisdiction files in, for sums across jurisdictions.
+    budget_yuan = sa.Column(sa.Numeric(20, 2), nullable=True)
+    executed_yuan = sa.Column(sa.Numeric(20, 2), nullable=True)
     review_comment = sa.Column(sa.Text, nullable=False, default="")
     submitted_at = sa.Column(sa.DateTime(timezone=True), nullable=True)
     lock_version = sa.Column(sa.Integer, nullable=False, default=1)
@@ -81,3 +92,19 @@ class FundingSuspension(db.Model):
     @property
     def active(self) -> bool:
         return self.state != "lifted"
+
+
+class PlannedExecution(db.Model):
+    """A project's planned cumulative execution at the end of each month, in % (from the
+    spending plan of its latest approved goal form), and its budget in 元.
+
+    Written when a goal form is approved (core.monitoring.plan_store.store_plan), so the
+    dashboard adds the plans of a whole province up in one statement.
+    """
+
+    __tablename__ = "planned_execution"
+
+    project_id = sa.Column(sa.Integer, sa.ForeignKey("project.id"), primary_key=True)
+    month = sa.Column(sa.Integer, primary_key=True)
+    rate = sa.Column(sa.Numeric(12, 2), nullable=False)
+    budget_yuan = sa.Column(sa.Numeric(20, 2), nullable=False)

@@ -13,6 +13,8 @@ class Project(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("organization_id", "year", "name", name="uq_project_org_year_name"),
         sa.CheckConstraint("budget >= 0", name="budget_not_negative"),
+        # The staff lists filter by year and sort by year and name.
+        sa.Index("ix_project_year_name", "year", "name"),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

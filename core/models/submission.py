@@ -16,7 +16,8 @@ class Submission(db.Model):
     """
 
     __tablename__ = "submission"
-    __table_args__ = (sa.UniqueConstraint("project_id", "kind", name="uq_submission_project_kind"),)
+    __table_args__ = (sa.UniqueConstraint("project_id", "kind", name="uq_submission_project_kind"),
+                      sa.Index("ix_submission_kind_state", "kind", "state"))
 
     id = sa.Column(sa.Integer, primary_key=True)
     project_id = sa.Column(sa.Integer, sa.ForeignKey("project.id"), nullable=False, index=True)
@@ -28,6 +29,12 @@ class Submission(db.Model):
     # How many approved versions exist; an adjustment (调整) works on number + 1.
     adjustment_no = sa.Column(sa.Integer, nullable=False, default=0)
     lock_version = sa.Column(sa.Integer, nullable=False, default=1)
+    # A scored form's result at its last save, written only by
+    # core.workflow.service (from the same check that guards submission), so
+    # lists, the dashboard and disclosure read it instead of rescoring per view.
+    score_total = sa.Column(sa.Numeric(12, 2), nullable=True)
+    grade = sa.Column(JSONDoc, nullable=True)           # the band's label {"zh", "en"}
+    grade_key = sa.Column(sa.String(40), nullable=True)  # its Chinese label, to group by in SQL
     created_at = created_at_column()
     updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -53,6 +60,8 @@ class SubmissionRevision(db.Model):
     """A frozen copy of the data at a workflow step (submitted, approved)."""
 
     __tablename__ = "submission_revision"
+    # "The latest approved revision of each goal form" is asked for whole lists at once.
+    __table_args__ = (sa.Index("ix_submission_revision_event", "submission_id", "event"),)
 
     id = sa.Column(sa.Integer, primary_key=True)
     submission_id = sa.Column(sa.Integer, sa.ForeignKey("submission.id"), nullable=False, index=True)

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from core.audit import record
+from core.derived import money_factor
 from core.auth import access
 from core.definitions.data import validate_data
 from core.extensions import db
@@ -66,12 +67,21 @@ def projects_for_year(user: User, year: int) -> list[Project]:
     return [p for p in db.session.scalars(query) if approved_goal(p) is not None]
 
 
+def visible_years(user: User) -> list[int]:
+    """Every budget year a project ``user`` sees runs in, newest first (multi-year projects
+    count in each year of their period)."""
+    spans = db.session.execute(access.visible_projects(user).with_only_columns(
+        Project.year, Project.multi_year, Project.end_year).distinct()).all()
+    years = {y for year, multi, end in spans
+             for y in range(year, (end if multi and end and end > year else year) + 1)}
+    return sorted(years, reverse=True)
+
+
 def default_year(user: User) -> int:
     """The latest budget year (not in the future) with a project ``user`` sees, else this year."""
     from datetime import date
 
-    years = sorted({y for p in db.session.scalars(access.visible_projects(user)) for y in project_years(p)},
-                   reverse=True)
+    years = visible_years(user)
     this_year = date.today().year
     past = [y for y in years if y <= this_year]
     return past[0] if past else (years[-1] if years else this_year)
@@ -181,10 +191,24 @@ def _store(report: MonitoringReport, data: dict) -> ProjectLights:
     report.goal_revision = approved_goal(report.project) or report.goal_revision
     lights = lights_of(report, data)
     report.data = data
+    report.alerts = alerts_for(report.project, round_of(report), lights)
+    store_derived(report, lights)
+    return lights
+
+
+def store_derived(report: MonitoringReport, lights: ProjectLights) -> None:
+    """The columns the finance table and the dashboard filter, sort and add up in SQL."""
+    budget = lights.budget
+    factor = money_factor(report.project.organization.jurisdiction)
     report.lights = lights.as_dict()
     report.project_light = lights.light if lights.complete else None
-    report.alerts = alerts_for(report.project, round_of(report), lights)
-    return lights
+    report.budget_light = budget.light
+    report.execution_rate, report.planned_rate, report.progress = (
+        budget.execution_rate, budget.planned_rate, budget.value)
+    report.alert_count = len(report.alerts or [])
+    usable = bool(budget.budget) and budget.executed is not None
+    report.budget_yuan = budget.budget * factor if usable else None
+    report.executed_yuan = budget.executed * factor if usable else None
 
 
 def save_report(report: MonitoringReport, data: dict, actor: User, lock_version=None):

@@ -1,16 +1,22 @@
-"""Finance's monitoring table: one row per project, filtered and sorted on the server.
+"""Finance's monitoring table: one row per project, filtered, sorted and paged in SQL.
 
-Pure: rows are plain dataclasses built by the view; filtering and sorting take the
-query-string values as they come (unknown values are ignored, never an error), so
-the table works with links and a GET form, without JavaScript.
+The lights, rates and alert counts are columns a report stores when it is saved
+(core.monitoring.service.store_derived), and the planned rate of a project without
+a report comes from its stored spending plan (core/derived.py), so the table is a
+handful of statements at any number of projects. Query-string values come as they
+are: an unknown filter or sort value is ignored, a malformed number is a 400.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from core.monitoring.settings import SEVERITY
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from core.models import (FundingSuspension, MonitoringReport, Organization, PlannedExecution, Project, Submission,
+                         SubmissionRevision)
+from core.monitoring.settings import SEVERITY, Round
 
 
 @dataclass
@@ -44,37 +50,138 @@ SORT_KEYS = ("light", "name", "organization", "budget", "execution_rate", "plann
              "alerts")
 
 
-def filter_rows(rows: list[Row], *, light: str = "", state: str = "", organization: str = "",
-                suspended: str = "", q: str = "") -> list[Row]:
-    """Rows matching every filter given; an empty or unknown value does not filter."""
-    out = rows
-    if light in LIGHT_FILTERS:
-        out = [r for r in out if (r.light or "none") == light]
-    if state in STATE_FILTERS:
-        out = [r for r in out if (r.state or "missing") == state]
-    if organization.isdigit():
-        out = [r for r in out if r.organization_id == int(organization)]
-    if suspended in ("yes", "no"):
-        out = [r for r in out if (r.suspension is not None) == (suspended == "yes")]
-    q = (q or "").strip()
-    if q:
-        out = [r for r in out if q in r.name or q in r.organization]
+def runs_in(year: int):
+    """Projects whose implementation period includes ``year``."""
+    return and_(Project.year <= year,
+                or_(Project.year == year, Project.multi_year.is_(True) & (Project.end_year >= year)))
+
+
+def has_approved_goal(goal):
+    """``goal`` (a goal-form Submission alias) has an approved revision."""
+    return select(SubmissionRevision.id).where(SubmissionRevision.submission_id == goal.id,
+                                               SubmissionRevision.event == "approved").exists()
+
+
+class TableQuery:
+    """The table's SELECT for one year and round: projects in view with an approved goal,
+    their report of the round, stored plan and active suspension."""
+
+    def __init__(self, visible_ids, year: int, rounds_by_jurisdiction: dict[int, Round]):
+        self.year = year
+        self.goal = aliased(Submission)
+        self.report = aliased(MonitoringReport)
+        self.plan = aliased(PlannedExecution)
+        active = select(FundingSuspension.project_id, func.max(FundingSuspension.id).label("id")) \
+            .where(FundingSuspension.state != "lifted").group_by(FundingSuspension.project_id).subquery()
+        self.suspension = aliased(FundingSuspension)
+        self.active = active
+        submitted = self.report.state == "submitted"
+        self.light = case((submitted, self.report.project_light))
+        self.round_id = _round_case(rounds_by_jurisdiction, lambda r: r.id)
+        self.month = _round_case(rounds_by_jurisdiction, lambda r: r.month)
+        self.planned = case((submitted, self.report.planned_rate), else_=self.plan.rate)
+        self.base = (
+            select(Project.id)
+            .join(Organization, Organization.id == Project.organization_id)
+            .join(self.goal, and_(self.goal.project_id == Project.id, self.goal.kind == "goal"))
+            .outerjoin(self.report, and_(self.report.project_id == Project.id, self.report.year == year,
+                                         self.report.round_id == self.round_id))
+            .outerjoin(self.plan, and_(self.plan.project_id == Project.id, self.plan.month == self.month))
+            .outerjoin(active, active.c.project_id == Project.id)
+            .outerjoin(self.suspension, self.suspension.id == active.c.id)
+            .where(Project.id.in_(visible_ids), runs_in(year), has_approved_goal(self.goal))
+        )
+
+    def filtered(self, light: str = "", state: str = "", organization: int | None = None, suspended: str = "",
+                 q: str = "", pattern: str = ""):
+        query = self.base
+        if light == "none":
+            query = query.where(self.light.is_(None))
+        elif light in LIGHT_FILTERS:
+            query = query.where(self.light == light)
+        if state == "missing":
+            query = query.where(self.report.id.is_(None))
+        elif state in STATE_FILTERS:
+            query = query.where(self.report.state == state)
+        if organization:
+            query = query.where(Project.organization_id == organization)
+        if suspended in ("yes", "no"):
+            query = query.where(self.suspension.id.is_not(None) if suspended == "yes" else self.suspension.id.is_(None))
+        if q:
+            query = query.where(or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"),
+                                    Organization.name.ilike(pattern, escape="\\")))
+        return query
+
+    def sort_key(self, key: str):
+        """The SQL expression a sort key orders by (None sorts last whatever the direction)."""
+        submitted = self.report.state == "submitted"
+        return {
+            "light": case(*((self.light == light, rank) for light, rank in SEVERITY.items())),
+            "name": Project.name,
+            "organization": Organization.name,
+            "budget": Project.budget,
+            "execution_rate": case((submitted, self.report.execution_rate)),
+            "planned_rate": self.planned,
+            "progress": case((submitted, self.report.progress)),
+            "state": self.report.state,
+            "alerts": case((submitted, self.report.alert_count)),
+        }[key if key in SORT_KEYS else "light"]
+
+    def ordered(self, query, key: str, descending: bool):
+        expression = self.sort_key(key)
+        direction = expression.desc() if descending else expression.asc()
+        return query.order_by(expression.is_(None), direction, Project.name, Project.id)
+
+    def rows_query(self, ids_query):
+        """The columns of the rows of one page (``ids_query``: the page's ordered project ids)."""
+        return (ids_query.with_only_columns(
+            Project.id, Project.name, Project.budget, Project.multi_year, Project.organization_id,
+            Organization.name, Organization.jurisdiction_id, self.round_id, self.report.id, self.report.state,
+            self.light, self.report.budget_light, self.report.execution_rate, self.planned, self.report.progress,
+            self.report.lights, self.report.alerts, self.suspension.state, self.suspension.id,
+            maintain_column_froms=True))
+
+    def summary(self):
+        """Projects per light filter value, over every row of the year and round."""
+        return self.base.with_only_columns(self.light, func.count(), maintain_column_froms=True) \
+            .group_by(self.light)
+
+
+def _round_case(rounds_by_jurisdiction: dict[int, Round], attribute):
+    """A CASE on the project's jurisdiction giving ``attribute`` of its matching round."""
+    groups: dict = {}
+    for jurisdiction_id, round in rounds_by_jurisdiction.items():
+        groups.setdefault(attribute(round), []).append(jurisdiction_id)
+    if not groups:
+        return literal(None)
+    return case(*((Organization.jurisdiction_id.in_(ids), literal(value)) for value, ids in groups.items()))
+
+
+def counts_of(lights: dict | None) -> dict[str, int]:
+    """How many indicators have each light, from a report's stored lights."""
+    out: dict[str | None, int] = {}
+    for item in (lights or {}).get("indicators") or ():
+        out[item.get("light")] = out.get(item.get("light"), 0) + 1
     return out
 
 
-def _key(row: Row, key: str) -> Any:
-    if key == "light":
-        return SEVERITY.get(row.light, -1)
-    if key == "alerts":
-        return len(row.alerts)
-    return getattr(row, key)
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
-def sort_rows(rows: list[Row], key: str = "light", descending: bool = True) -> list[Row]:
-    """Sorted by ``key`` (default: the worst light first); empty values always last,
-    ties by project name."""
-    key = key if key in SORT_KEYS else "light"
-    by_name = sorted(rows, key=lambda r: (r.name, r.project_id))
-    present = [r for r in by_name if _key(r, key) not in (None, -1)]
-    missing = [r for r in by_name if _key(r, key) in (None, -1)]
-    return sorted(present, key=lambda r: _key(r, key), reverse=descending) + missing
+def make_row(values, jurisdiction_names: dict[int, str], supervised: set[int], filed: set[int]) -> Row:
+    """A :class:`Row` from one result row of :meth:`TableQuery.rows_query`."""
+    (project_id, name, budget, multi_year, organization_id, organization, jurisdiction_id, round_id, report_id,
+     state, light, budget_light, execution_rate, planned, progress, lights, alerts, suspension,
+     suspension_id) = values
+    submitted = state == "submitted"
+    return Row(project_id=project_id, name=name, organization=organization, organization_id=organization_id,
+               jurisdiction=jurisdiction_names.get(jurisdiction_id, ""), budget=budget,
+               multi_year=bool(multi_year), round_id=round_id, report_id=report_id, state=state, light=light,
+               budget_light=budget_light if submitted else None,
+               execution_rate=_decimal(execution_rate) if submitted else None, planned_rate=_decimal(planned),
+               progress=_decimal(progress) if submitted else None,
+               counts=counts_of(lights) if submitted else {}, alerts=list(alerts or []) if submitted else [],
+               suspension=suspension, suspension_id=suspension_id,
+               can_suspend=jurisdiction_id in supervised, can_file=organization_id in filed)
+

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.auth import access
 from core.extensions import db
-from core.models import Organization, Project, Role, Submission
+from core.listing import int_arg, like_pattern, paginate, text_arg
+from core.models import FormDefinition, Organization, Project, Role, Submission
 from core.webforms.layout import indicator_layout
 from core.workflow import service
 from core.workflow.transitions import STATE_LABELS, TransitionRefused
@@ -28,12 +30,19 @@ def queue():
     state = request.args.get("state", "submitted")
     if state not in STATE_LABELS:
         state = "submitted"
-    submissions = db.session.scalars(
-        select(Submission).join(Project).join(Organization)
-        .where(Organization.jurisdiction_id.in_(scope), Submission.state == state)
-        .order_by(Submission.updated_at)
-    ).all()
-    return render_template("review/queue.html", submissions=submissions, state=state,
+    filters = {"state": state, "q": text_arg("q"), "year": int_arg("year", None, 2000, 2100)}
+    query = (select(Submission).join(Submission.project).join(Project.organization)
+             .where(Organization.jurisdiction_id.in_(scope), Submission.state == state)
+             .options(contains_eager(Submission.project).contains_eager(Project.organization),
+                      selectinload(Submission.definition).load_only(FormDefinition.body))
+             .order_by(Submission.updated_at, Submission.id))
+    if filters["q"]:
+        pattern = like_pattern(filters["q"])
+        query = query.where(or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"),
+                                Organization.name.ilike(pattern, escape="\\")))
+    if filters["year"]:
+        query = query.where(Project.year == filters["year"])
+    return render_template("review/queue.html", page=paginate(query, filters), state=state,
                            state_labels=STATE_LABELS)
 
 

@@ -22,14 +22,20 @@ class CheckResult:
     data: dict
     problems: list[Problem] = field(default_factory=list)
     findings: list = field(default_factory=list)
+    #: the form's score (a ScoreResult) when its definition scores it, else None
+    score: object = None
 
     @property
     def blocking_findings(self) -> list:
         return [f for f in self.findings if f.severity == "error"]
 
     @property
+    def score_problems(self) -> list:
+        return list(self.score.problems) if self.score is not None else []
+
+    @property
     def ok_to_submit(self) -> bool:
-        return not self.problems and not self.blocking_findings
+        return not self.problems and not self.blocking_findings and not self.score_problems
 
 
 def loaded_definition(row: FormDefinition) -> LoadedDefinition:
@@ -67,7 +73,20 @@ def check(submission: Submission, data: dict) -> CheckResult:
         settings = (jurisdiction.settings or {}).get("quality_rules", {})
         findings = review(definition.raw, normalised, {"serves_public": project.serves_public},
                           settings, rules=tuple(quality_registry().values()))
-    return CheckResult(normalised, problems, findings)
+    return CheckResult(normalised, problems, findings, score_of(submission, data))
+
+
+def score_of(submission: Submission, data: dict):
+    """The score of ``data`` when the submission's form is scored (a self-evaluation), else None.
+
+    Part of the one check every entry point runs, so a form the page refuses to submit
+    for its scoring is refused by the API and the CLI too (issue 14).
+    """
+    if submission.kind != "self_evaluation":
+        return None
+    from core.selfeval.scoring import score_submission  # the self-evaluation builds on the workflow
+
+    return score_submission(submission, data=data)
 
 
 def findings_to_json(findings) -> list[dict]:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from core.audit import record
 from core.auth import access
+from core.derived import store_plan, store_score
 from core.extensions import db
 from core.i18n import label
 from core.models import FormDefinition, Project, Review, Submission, SubmissionRevision, User
@@ -31,6 +32,19 @@ def latest_published(jurisdiction_id: int, kind: str) -> FormDefinition | None:
                FormDefinition.published_at.is_not(None))
         .order_by(FormDefinition.version.desc())
     )
+
+
+def latest_published_many(jurisdiction_ids, kind: str) -> dict[int, FormDefinition]:
+    """The latest published definition of ``kind`` of each jurisdiction that has one, in one query."""
+    rows = db.session.scalars(
+        select(FormDefinition)
+        .where(FormDefinition.jurisdiction_id.in_(list(jurisdiction_ids) or [-1]), FormDefinition.kind == kind,
+               FormDefinition.published_at.is_not(None))
+        .order_by(FormDefinition.jurisdiction_id, FormDefinition.version.desc()))
+    latest: dict[int, FormDefinition] = {}
+    for row in rows:
+        latest.setdefault(row.jurisdiction_id, row)
+    return latest
 
 
 def start_submission(project: Project, kind: str, actor: User) -> Submission:
@@ -108,6 +122,7 @@ def save_draft(submission: Submission, data: dict, actor: User, lock_version: in
     # field): the filer must see and fix it, not find it silently dropped.
     submission.data = data
     submission.findings = findings_to_json(result.findings)
+    store_score(submission, result.score)
     _audit(submission, "save", actor, detail={"changes": changes})
     return result
 
@@ -131,9 +146,12 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
     if name == "submit":
         result = check(submission, submission.data)
         submission.findings = findings_to_json(result.findings)
+        if result.score_problems and not result.problems and not result.blocking_findings:
+            raise TransitionRefused(gettext("评分有误或尚未完成，不能提交，请按提示修改"), result.score_problems)
         if not result.ok_to_submit:
-            raise TransitionRefused(gettext("表单有错误，不能提交，请按提示修改"), result.problems,
-                                    result.blocking_findings)
+            raise TransitionRefused(gettext("表单有错误，不能提交，请按提示修改"),
+                                    result.problems + result.score_problems, result.blocking_findings)
+        store_score(submission, result.score)
         # Normalised fields replace what was typed; parts the definition validator
         # does not know (a self-evaluation's scores and scoring tree) are kept.
         submission.data = {**submission.data, **result.data}
@@ -145,6 +163,8 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
                               comment=comment, field_comments=field_comments or {}))
         if name == "approve":
             _revision(submission, "approved", actor)
+            if submission.kind == "goal":
+                store_plan(submission.project, submission.revisions[-1])
     elif name == "adjust":
         submission.adjustment_no += 1
         detail["adjustment_no"] = submission.adjustment_no
