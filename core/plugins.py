@@ -5,16 +5,19 @@ import importlib
 from typing import Iterable
 
 import pluggy
-from flask import current_app
+from flask import current_app, has_app_context
 
 from core import hooks
-from core.scoring import build_registry
+from core.scoring import build_registry, load_scoring
+from core.scoring.cache import DEFAULT_SIZE, TreeCache, json_key
+from core.scoring.tree import ScoringTree
 
 # Built-in behaviour, registered exactly like any other plugin so it can be
 # replaced or overridden (defaults use ``trylast``).
 DEFAULT_PLUGINS: tuple[str, ...] = ("core.default_rules",)
 
 EXTENSION_KEY = "perfforms.plugins"
+TREES_KEY = "perfforms.scoring_trees"
 
 
 def make_plugin_manager(extra: Iterable[str] = (), entry_points: bool = True) -> pluggy.PluginManager:
@@ -66,6 +69,36 @@ def per_plugin_set(name: str, build):
 def scoring_registry():
     """The scoring engine's rule types plus every plugin's ``register_scoring_rules``."""
     return per_plugin_set("scoring_rules", lambda: build_registry(hook().register_scoring_rules()))
+
+
+def scoring_trees() -> TreeCache:
+    """The application's compiled scoring trees (``SCORING_TREE_CACHE_SIZE`` of them at most)."""
+    cache = current_app.extensions.get(TREES_KEY)
+    if cache is None:
+        size = current_app.config.get("SCORING_TREE_CACHE_SIZE", DEFAULT_SIZE)
+        cache = current_app.extensions.setdefault(TREES_KEY, TreeCache(size))
+    return cache
+
+
+def compiled_scoring(scoring, key=None, registry=None) -> ScoringTree:
+    """``load_scoring(scoring, registry)``, built once per application and reused.
+
+    :param scoring: a ``scoring`` section, exactly as it will be scored (grade bands applied).
+    :param key: what determines ``scoring`` when something cheaper than its content does
+        (:func:`core.scoring.cache.definition_key`); by default a digest of its JSON.
+    :param registry: the rule types; by default the application's :func:`scoring_registry`.
+    :raises DefinitionInvalid: as ``load_scoring`` (nothing is cached then).
+
+    The tree is shared: never change it (it is immutable anyway). Outside an application
+    context, or for a section that is not plain JSON, it is built every time.
+    """
+    if not has_app_context():
+        return load_scoring(scoring, registry)
+    registry = registry if registry is not None else scoring_registry()
+    key = key if key is not None else json_key(scoring)
+    if key is None:
+        return load_scoring(scoring, registry)
+    return scoring_trees().get(key, registry, lambda: load_scoring(scoring, registry))
 
 
 def collect_registry(results: Iterable[Iterable], what: str) -> dict:

@@ -9,8 +9,8 @@ from core.admin import service
 from core.definitions.data import validate_data
 from core.definitions.loader import load_definition
 from core.i18n import current_lang
-from core.plugins import hook
-from core.scoring import bind_hooks, display, instantiate_from_goal, load_scoring, score
+from core.plugins import compiled_scoring, hook
+from core.scoring import bind_hooks, display, instantiate_from_goal, score
 from core.selfeval.scoring import input_specs, registry
 from core.selfeval.views import _layout, scores_from_request
 from core.webforms.builder import attach_problems, data_from_form, form_from_data, new_row_id
@@ -91,7 +91,7 @@ def scoring_tree(jurisdiction, body: Mapping) -> tuple[Any, list[dict]]:
     bands = (jurisdiction.settings or {}).get("grade_bands")
     if bands and "grades" not in scoring:
         scoring["grades"] = bands
-    return load_scoring(scoring, registry()), rows
+    return compiled_scoring(scoring, registry=registry()), rows  # keyed by its JSON: a draft changes
 
 
 def scoring_preview(jurisdiction, body: dict, posted: Mapping[str, Any] | None) -> dict:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -25,8 +24,9 @@ from core.extensions import db
 from core.i18n import current_lang, label
 from core.models import Assessment, FormDefinition, Jurisdiction, User
 from core.models.base import utcnow
-from core.plugins import hook, scoring_registry
-from core.scoring import bind_hooks, load_scoring, score
+from core.plugins import compiled_scoring, hook
+from core.scoring import bind_hooks, score
+from core.scoring.cache import definition_key
 from core.scoring.engine import ScoreResult
 from core.scoring.tree import ScoringTree
 from core.workflow.service import StaleEdit, latest_published
@@ -48,16 +48,17 @@ def definition_for(assessor: Jurisdiction) -> FormDefinition | None:
 
 
 def tree_of(assessment: Assessment) -> ScoringTree:
-    """The loaded scoring tree of the assessment's definition version (cached per app)."""
-    cache = current_app.extensions.setdefault("perfforms.assessment_trees", {})
-    key = (assessment.definition_id, assessment.definition.version)
-    if key not in cache:
-        scoring = dict(assessment.definition.body["scoring"])
-        bands = (assessment.assessor.settings or {}).get("grade_bands")
-        if bands and "grades" not in scoring:
-            scoring["grades"] = bands
-        cache[key] = load_scoring(scoring, scoring_registry())
-    return cache[key]
+    """The compiled scoring tree of the assessment's definition version (shared per app).
+
+    Keyed by the definition and the grade bands applied, so a change of the assessor's
+    bands is scored with the new bands at once.
+    """
+    definition = assessment.definition
+    scoring = dict(definition.body["scoring"])
+    bands = (assessment.assessor.settings or {}).get("grade_bands")
+    if bands and "grades" not in scoring:
+        scoring["grades"] = bands
+    return compiled_scoring(scoring, key=definition_key(definition, scoring.get("grades")))
 
 
 def score_stage(assessment: Assessment, stage: str, inputs: dict | None = None) -> ScoreResult:

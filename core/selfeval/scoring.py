@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.plugins import hook, scoring_registry
-from core.scoring import bind_hooks, load_scoring, score
+from core.plugins import compiled_scoring, hook, scoring_registry
+from core.scoring import bind_hooks, score
+from core.scoring.cache import definition_key
 from core.scoring.engine import ScoreResult
 from core.scoring.tree import Node, ScoringTree
 
@@ -42,15 +43,31 @@ def scoring_of(submission) -> dict:
 
     The jurisdiction's grade bands apply unless the definition sets its own.
     """
-    scoring = dict(submission.data.get("scoring") or submission.definition.body.get("scoring") or {})
+    scoring = dict((submission.data or {}).get("scoring") or submission.definition.body.get("scoring") or {})
     bands = (submission.project.organization.jurisdiction.settings or {}).get("grade_bands")
     if bands and "grades" not in scoring:
         scoring["grades"] = bands
     return scoring
 
 
+def tree_key(submission, scoring: dict) -> tuple | None:
+    """What determines ``scoring`` (from :func:`scoring_of`) cheaper than its JSON, if anything.
+
+    A submission scored with its published definition's own section — none stored, or the
+    stored copy equal to it, as for a definition without ``from_goal`` nodes like Futian's —
+    is keyed by the definition; one instantiated from its goal by its content (``None``).
+    """
+    definition = submission.definition
+    own = (submission.data or {}).get("scoring")
+    if own and own != definition.body.get("scoring"):
+        return None
+    return definition_key(definition, scoring.get("grades"))
+
+
 def load_tree(submission) -> ScoringTree:
-    return load_scoring(scoring_of(submission), registry())
+    """The compiled scoring tree of the submission, shared by every request of the application."""
+    scoring = scoring_of(submission)
+    return compiled_scoring(scoring, key=tree_key(submission, scoring), registry=registry())
 
 
 def score_submission(submission, data: dict | None = None, tree: ScoringTree | None = None) -> ScoreResult:
