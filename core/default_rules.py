@@ -41,12 +41,13 @@ def satisfaction_index(survey, definition, answers_summary):
 
 @hookimpl
 def validate_submission(definition, data, project, jurisdiction):
-    """The ex-ante gate: where the pack sets ``workflow.require_ex_ante``, a goal form
-    needs an approved ex-ante assessment (Changzhi §14, Chongqing 四（一）)."""
+    """The ex-ante gate: where the pack sets ``workflow.require_ex_ante``, a goal form in
+    the pack's ``workflow.ex_ante_scope`` (new projects, and those at or above its budget
+    threshold) needs an approved ex-ante assessment (Changzhi §14, Chongqing 四（一）)."""
     from core.i18n import current_lang
     from core.workflow.ex_ante import ex_ante_problems
 
-    return ex_ante_problems(definition, project, jurisdiction, current_lang())
+    return ex_ante_problems(definition, project, jurisdiction, current_lang(), data=data)
 
 
 @hookimpl

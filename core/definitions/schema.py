@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, Mapping
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from .errors import Problem
 from .messages import Msg
@@ -297,6 +297,24 @@ class DisclosureSchema(StrictSchema):
     years = Lst(JsonInt(validate=between(2000, 2100)), required=True)
 
 
+class ExAnteScopeSchema(StrictSchema):
+    """Which projects need an ex-ante assessment (docs/definitions.md, "Ex-ante assessment forms")."""
+
+    project_nature = Lst(Str(validate=NOT_EMPTY))
+    budget_at_least = JsonNumber(allow_none=True, validate=at_least(0))
+
+
+class WorkflowSchema(Schema):
+    """Workflow switches: the ex-ante gate's are checked, others are free-form."""
+
+    error_messages = {"type": Msg("not_object")}
+    require_ex_ante = JsonBool()
+    ex_ante_scope = Nest(ExAnteScopeSchema)
+
+    class Meta:
+        unknown = INCLUDE
+
+
 class PackSchema(StrictSchema):
     code = Str(required=True, validate=an_id())
     name = a_label(required=True)
@@ -306,7 +324,7 @@ class PackSchema(StrictSchema):
     forms = MapOf(Str(validate=one_of(KINDS, "unknown_kind")), Str(validate=NOT_EMPTY), required=True)
     quality_rules = MapOf(Str(validate=an_id()), Str(validate=one_of(SEVERITIES, "bad_severity")))
     grade_bands = Lst(Nest(GradeBandSchema), validate=NOT_EMPTY)
-    workflow = Obj()
+    workflow = Nest(WorkflowSchema)
     disclosure = Nest(DisclosureSchema)
 
 

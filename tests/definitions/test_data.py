@@ -252,7 +252,8 @@ def chongqing():
 
 def chongqing_data(multi_year: str) -> dict:
     return {"fields": {"project_name": "春蕾计划", "department": "儿童部", "project_category": "organ",
-                       "multi_year": multi_year, "period_start": "2020", "budget_total": "30",
+                       "project_nature": "continuing", "multi_year": multi_year, "period_start": "2020",
+                       "budget_total": "30",
                        "medium_term_budget": "20", "purpose": "资助", "annual_goal": "资助 100 名女童",
                        "medium_term_goal": "三年资助 300 名"},
             "milestones": {"m12": "100"},
