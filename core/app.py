@@ -10,6 +10,7 @@ from core import cli
 from core.config import default_config
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.params import IdConverter
 from core.plugins import EXTENSION_KEY, make_plugin_manager
 from core.security import install_input_guard, install_security_headers
 
@@ -34,6 +35,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
+    # Before any route exists: every <int:…> of every blueprint matches only ids the
+    # database can hold (1..2^31-1); a larger one is a 404, never a query (core/params.py).
+    app.url_map.converters["int"] = IdConverter
     _init_extensions(app)
     app.extensions[EXTENSION_KEY] = make_plugin_manager(
         extra=app.config.get("PLUGINS", ()),

@@ -5,7 +5,7 @@ here, so a page costs the same few statements whether a jurisdiction has ten
 projects or a province twenty thousand. Filters come from the query string and
 stay in every link (``url_args``), so a filtered page can be bookmarked and works
 without JavaScript. A page number past the end shows the last page; a malformed
-number is a 400 that names the parameter.
+number is a 400 that names the parameter (:func:`core.params.int_arg`).
 """
 from __future__ import annotations
 
@@ -13,32 +13,16 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any, Mapping
 
-from flask import abort, request
-from flask_babel import gettext
+from flask import request
 from sqlalchemy import Select, func, select
 
 from core.extensions import db
+from core.params import MAX_ID, int_arg  # noqa: F401  (the one bounded-integer reader, used by the list views)
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 #: Largest id or number a query parameter may carry (PostgreSQL's integer).
-MAX_INT = 2**31 - 1
-
-
-def int_arg(name: str, default: int | None = None, low: int = 0, high: int = MAX_INT,
-            args: Mapping[str, str] | None = None) -> int | None:
-    """The query parameter ``name`` as an int in [low, high]; ``default`` when absent or empty.
-
-    Anything else (letters, a number beyond the range) aborts with 400 naming the parameter.
-    """
-    raw = (args if args is not None else request.args).get(name, "")
-    raw = raw.strip()
-    if raw == "":
-        return default
-    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12 or not low <= int(raw) <= high:
-        abort(400, description=gettext("参数「%(name)s」应为 %(low)s 至 %(high)s 之间的整数", name=name,
-                                       low=low, high=high))
-    return int(raw)
+MAX_INT = MAX_ID
 
 
 def text_arg(name: str, limit: int = 100) -> str:

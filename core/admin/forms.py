@@ -16,6 +16,7 @@ from core.admin.common import digest, jurisdiction_or_404, kind_or_404, rule_typ
 from core.admin.service import AdminRefused
 from core.definitions.errors import DefinitionInvalid, Problem
 from core.extensions import db
+from core.params import int_arg
 
 MAX_JSON_TEXT = 2 * 1024 * 1024  # one form; a pack file may be larger
 
@@ -239,8 +240,7 @@ def add_form(code: str):
 # ------------------------------------------------------------------ preview ----
 
 def _version_arg() -> int | None:
-    value = request.args.get("version", "")
-    return int(value) if value.isdigit() else None
+    return int_arg("version")
 
 
 def _preview_row(j, kind: str):

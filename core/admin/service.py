@@ -33,6 +33,7 @@ from core.security import nul_path
 from core.jurisdictions import SETTING_KEYS, store_pack
 from core.models import FormDefinition, Jurisdiction, Membership, Organization, Role, User
 from core.models.base import utcnow
+from core.params import is_id
 
 from . import blank
 
@@ -587,12 +588,12 @@ def create_user(jurisdiction: Jurisdiction, *, username: str, display_name: str,
     if role not in ROLE_LABELS:
         problems.append(Problem("role", f"未知的角色「{role}」", "invalid"))
     organization = target = None
-    if scope.startswith("o") and scope[1:].isdigit():
+    if scope.startswith("o") and is_id(scope[1:]):
         organization = db.session.get(Organization, int(scope[1:]))
         if organization is None or organization.jurisdiction_id not in administered_ids(actor) or \
                 organization.jurisdiction_id not in {j.id for j in _subtree(jurisdiction)}:
             organization = None
-    elif scope.startswith("j") and scope[1:].isdigit():
+    elif scope.startswith("j") and is_id(scope[1:]):
         target = db.session.get(Jurisdiction, int(scope[1:]))
         if target is None or target.id not in administered_ids(actor) or \
                 target.id not in {j.id for j in _subtree(jurisdiction)}:

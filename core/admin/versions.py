@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -13,6 +13,7 @@ from core.admin.common import jurisdiction_or_404, kind_or_404
 from core.admin.diff import diff
 from core.extensions import db
 from core.models import Submission
+from core.params import int_arg
 
 
 @bp.route("/jurisdictions/<code>/forms/<kind>/versions")
@@ -49,8 +50,8 @@ def version_diff(code: str, kind: str):
     if not rows:
         abort(404)
     by_version = {r.version: r for r in rows}
-    b = request.args.get("b", type=int) or rows[-1].version
-    a = request.args.get("a", type=int) or max((v for v in by_version if v < b), default=b)
+    b = int_arg("b") or rows[-1].version
+    a = int_arg("a") or max((v for v in by_version if v < b), default=b)
     if a not in by_version or b not in by_version:
         abort(404)
     changes = diff(by_version[a].body, by_version[b].body, ignore=("version",))

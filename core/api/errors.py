@@ -3,16 +3,20 @@
 ``path`` says where (a key of the request body such as ``lock_version``, or a
 path in the form data such as ``fields.budget_total`` / ``indicators[2].target``;
 empty when the error is about the request as a whole), ``message`` what is wrong
-in words a user can act on, ``code`` a stable machine-readable id.
+in words a user can act on, ``code`` a stable machine-readable id. An unexpected
+exception is a 500 with code ``internal_error`` and a ``reference`` the server log
+holds with the traceback (core/errors.py).
 """
 from __future__ import annotations
 
 from typing import Iterable
 
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.config import MiB
+from core.errors import propagates, report_unexpected, unexpected_message
+from core.params import BadParameter
 from core.security import NulInInput, nul_message
 
 #: The message for an HTTP status when the code raising it gave none.
@@ -27,7 +31,7 @@ DEFAULT_MESSAGES = {
     415: ("unsupported_media_type", "请求体须为 JSON（Content-Type: application/json）。"),
     422: ("invalid", "请求内容无效。"),
     429: ("rate_limited", "请求过于频繁（上限 {limit}），请稍后再试。"),
-    500: ("server_error", "服务器内部错误，请稍后再试；如果问题持续，请联系管理员。"),
+    500: ("internal_error", "系统出错，请稍后重试。"),
 }
 
 
@@ -104,9 +108,25 @@ def install_error_handlers(bp: Blueprint, prefix: str) -> None:
     for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429):
         bp.register_error_handler(status, http_error_response)
 
-    @bp.errorhandler(500)
-    def _server_error(error):
-        return error_response(500, [error_item("", DEFAULT_MESSAGES[500][1], "server_error")])
+    @bp.errorhandler(BadParameter)  # a query parameter: not_integer or range
+    def _bad_parameter(error: BadParameter):
+        return error_response(400, [error_item(error.parameter, error.message, error.error_code)])
+
+    def _internal_error(reference: str):
+        item = {**error_item("", unexpected_message(reference), "internal_error"), "reference": reference}
+        return error_response(500, [item])
+
+    @bp.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):  # a status without a handler above
+            return http_error_response(error)
+        if propagates():
+            raise error
+        return _internal_error(report_unexpected(error))
+
+    @bp.errorhandler(InternalServerError)
+    def _server_error(error: InternalServerError):
+        return _internal_error(report_unexpected(error.original_exception or error))
 
     @bp.before_app_request
     def _unknown_api_path():

@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from core.api import schemas as s
+from core.params import MAX_ID
 from core.workflow.transitions import STATE_LABELS
 
 TITLE = "预算绩效管理平台 API"
@@ -27,7 +28,8 @@ JSON 接口。每个请求须带请求头 Authorization: Bearer <令牌>（在�
 （fields.budget_total、indicators[2].target），message 说明错在哪里、是什么，code 是稳定的代码。\
 400 请求无效，401 令牌缺失、无效或已吊销，403 无权，404 不存在或不在您的范围内，\
 409 状态冲突或数据已被他人修改（lock_version 过期），413 请求过大，415 不是 JSON，\
-422 内容无效（与界面拒绝的相同），429 请求过于频繁（按令牌计）。
+422 内容无效（与界面拒绝的相同），429 请求过于频繁（按令牌计），\
+500 系统出错（code 为 internal_error，reference 是服务器日志中的参考编号）。
 
 金额是两位小数的字符串（"8.83"），从不使用浮点数。
 """
@@ -53,7 +55,7 @@ def _responses(ok_code: str, ok_schema, ok_text: str, *errors: str) -> dict:
 
 def _path_param(name: str, description: str, schema: dict | None = None) -> dict:
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": schema or {"type": "integer"}}
+            "schema": schema or {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 def _query(name: str, description: str, schema: dict) -> dict:
@@ -85,8 +87,8 @@ OPERATIONS: dict[str, dict] = {
                 _query("year", "年度", {"type": "integer", "minimum": 2000, "maximum": 2100}),
                 _query("state", "表单状态（配合 kind，默认 goal）", {"type": "string", "enum": list(STATE_LABELS)}),
                 _query("kind", "state 所指的表单种类", {"type": "string", "enum": list(s.SUBMISSION_KINDS)}),
-                _query("organization_id", "部门 id", {"type": "integer"}),
-                _query("page", "页码（从 1 开始）", {"type": "integer", "minimum": 1}),
+                _query("organization_id", "部门 id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+                _query("page", "页码（从 1 开始）", {"type": "integer", "minimum": 1, "maximum": 10**6}),
                 _query("per_page", "每页条数（最多 200）", {"type": "integer", "minimum": 1, "maximum": 200})],
             "responses": _responses("200", "ProjectList", "项目列表", "400")},
         "post": {

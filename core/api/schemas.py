@@ -200,6 +200,7 @@ class ErrorItemSchema(ApiSchema):
                       "（fields.budget_total、indicators[2].target）；针对整个请求时为空"))
     message = Text(**doc("错误说明（中文），说明在哪里、错在什么"))
     code = Text(**doc("稳定的错误代码，如 required、stale、not_found"))
+    reference = Text(**doc("只在 500（code 为 internal_error）时给出：服务器日志中记录此错误的参考编号，请告知管理员"))
 
 
 class ErrorSchema(ApiSchema):

@@ -28,6 +28,7 @@ from core.definitions.errors import DefinitionInvalid
 from core.extensions import csrf, db, limiter
 from core.i18n import label
 from core.models import FormDefinition, Jurisdiction, Organization, Project, Role, Submission, User
+from core.params import int_arg
 from core.security import NulInInput, nul_path
 from core.selfeval.scoring import score_submission
 from core.selfeval.start import start_self_evaluation
@@ -120,19 +121,6 @@ def _load(schema: Schema, body: Any) -> dict:
         return schema.load(body)
     except ValidationError as error:
         raise ApiError(422, errors=s.validation_errors(error)) from None
-
-
-def _int_arg(name: str, low: int | None = None, high: int | None = None) -> int | None:
-    text = request.args.get(name)
-    if text in (None, ""):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise ApiError(400, f"参数 {name} 必须是整数，收到「{text}」", "not_integer", path=name) from None
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ApiError(400, f"参数 {name} 须在 {low} 到 {high} 之间，收到 {value}", "range", path=name)
-    return value
 
 
 def _choice_arg(name: str, choices) -> str | None:
@@ -284,12 +272,12 @@ def definition(definition_id: int):
 @bp.get("/projects")
 def projects():
     user = _user()
-    year = _int_arg("year", 2000, 2100)
+    year = int_arg("year", low=2000, high=2100)
     state = _choice_arg("state", tuple(STATE_LABELS))
     kind = _choice_arg("kind", s.SUBMISSION_KINDS) or "goal"
-    organization_id = _int_arg("organization_id")
-    page = _int_arg("page", 1, 10**6) or 1
-    per_page = _int_arg("per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
+    organization_id = int_arg("organization_id")
+    page = int_arg("page", 1, high=10**6)
+    per_page = int_arg("per_page", DEFAULT_PER_PAGE, high=MAX_PER_PAGE)
     query = access.visible_projects(user)
     if year is not None:
         query = query.where(Project.year == year)

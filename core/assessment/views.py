@@ -14,6 +14,7 @@ from core.assessment.sheet import build_sheet, input_text, inputs_from_form, ran
 from core.auth import access
 from core.extensions import db
 from core.models import Assessment, AuditEvent, Jurisdiction
+from core.params import int_arg
 from core.scoring import display
 from core.workflow.service import StaleEdit
 from core.workflow.transitions import TransitionRefused
@@ -31,7 +32,7 @@ def points(value) -> str:
 
 
 def _year() -> int:
-    value = request.values.get("year", type=int)
+    value = int_arg("year", None, 2000, 2100, request.values)
     if value is not None and 2000 <= value <= 2100:
         return value
     years = db.session.scalars(select(Assessment.year).order_by(Assessment.year.desc())).first()
@@ -68,10 +69,10 @@ def index():
 @bp.route("/open", methods=["POST"])
 @login_required
 def open_():
-    assessor = db.session.get(Jurisdiction, request.form.get("assessor_id", type=int) or 0) or abort(404)
+    assessor = db.session.get(Jurisdiction, int_arg("assessor_id", 0, args=request.form)) or abort(404)
     access.require(assessor.id in access.assessor_jurisdictions(current_user))
-    target = db.session.get(Jurisdiction, request.form.get("jurisdiction_id", type=int) or 0) or abort(404)
-    year = request.form.get("year", type=int) or abort(400)
+    target = db.session.get(Jurisdiction, int_arg("jurisdiction_id", 0, args=request.form)) or abort(404)
+    year = int_arg("year", None, 2000, 2100, request.form) or abort(400)
     try:
         found = service.open_assessment(assessor, target, year, current_user)
         db.session.commit()

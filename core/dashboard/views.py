@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from core.monitoring.lights import pct
 from core.monitoring.service import default_year
 from core.monitoring.settings import LIGHT_LABELS
 from core.i18n import label
+from core.params import int_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -27,7 +28,7 @@ STATE_COLOURS = {"draft": "#9ca3af", "submitted": "#1d4ed8", "returned": "#c6282
 def index():
     if not access.can_oversee(current_user):
         abort(403)
-    year = request.args.get("year", type=int) or default_year(current_user)
+    year = int_arg("year", None, 2000, 2100) or default_year(current_user)
     if not 2000 <= year <= 2100:
         abort(400)
     board = build(current_user, year)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import params
 from core.auth import access
 from core.extensions import db
 from core.models import AuditEvent, FundingSuspension, MonitoringReport, Project
@@ -105,10 +106,7 @@ def _fail(refused: TransitionRefused):
 @login_required
 def index():
     args = request.args
-    try:
-        year = int(args.get("year") or service.default_year(current_user))
-    except ValueError:
-        abort(400)
+    year = params.int_arg("year", None, 2000, 2100) or service.default_year(current_user)
     projects = service.projects_for_year(current_user, year)
     rounds = _rounds(projects)
     round_ids = [r.id for r in rounds]
@@ -287,7 +285,7 @@ def suspend(project_id: int):
     access.require(access.can_supervise(current_user, project))
     report = None
     if (request.form.get("report_id") or "").isdigit():
-        report = db.session.get(MonitoringReport, int(request.form["report_id"]))
+        report = db.session.get(MonitoringReport, params.int_arg("report_id", args=request.form))
         if report is None or report.project_id != project.id:
             abort(404)
     try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.auth import access
 from core.extensions import db
 from core.models import MonitoringReport, RectificationItem, RectificationLetter
+from core.params import int_arg
 from core.workflow import rectification as workflow
 from core.workflow.transitions import TransitionRefused
 
@@ -72,16 +73,15 @@ def _posted_items(form) -> tuple[list[workflow.NewItem], list[str], list[dict]]:
 @login_required
 def new():
     values = request.values
-    project = access.project_or_404(current_user, values.get("project_id", type=int) or 0)
+    project = access.project_or_404(current_user, int_arg("project_id", 0, args=values))
     if not access.can_supervise(current_user, project):
         abort(403)
     report = None
     if (values.get("report_id") or "").isdigit():
-        report = db.session.get(MonitoringReport, int(values["report_id"]))
+        report = db.session.get(MonitoringReport, int_arg("report_id", args=values))
         if report is None or report.project_id != project.id:
             abort(404)
-    rows_wanted = min(MAX_ROWS, max(BLANK_ROWS, int(values.get("rows") or BLANK_ROWS)
-                                    if (values.get("rows") or "").isdigit() else BLANK_ROWS))
+    rows_wanted = min(MAX_ROWS, max(BLANK_ROWS, int_arg("rows", BLANK_ROWS, 0, 10**6, values)))
     rows = [{"problem": "", "deadline": ""} for _i in range(rows_wanted)]
     form = {"title": "", "summary": "", "source": "monitoring" if report else "evaluation"}
     if request.method == "POST":

@@ -20,6 +20,7 @@ from core.auth import access
 from core.extensions import db
 from core.i18n import current_lang, label
 from core.models import Project, Submission
+from core.params import int_arg
 from core.reports import pdf, xlsx
 from core.reports.evaluation import build_report
 from core.reports.paper import UNITS, build_paper, value_cell
@@ -69,7 +70,7 @@ def _printed_at() -> str:
 
 def _goal_source(submission: Submission):
     """(definition body, data, label) to print: a revision when ``?revision=`` names one."""
-    revision_id = request.args.get("revision", type=int)
+    revision_id = int_arg("revision")
     if revision_id is None:
         return submission.definition.body, submission.data, ""
     revision = next((r for r in submission.revisions if r.id == revision_id), None) or abort(404)
