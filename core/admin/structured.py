@@ -485,6 +485,9 @@ def _parse_node(r: _Reader, p: str, old: Mapping, registry: Mapping, problems: l
                                     old_rule.get(spec.name) if same else None)
                 if value is not None:
                     rule[spec.name] = value
+            if same:  # parameters the editor does not show (input_labels) are kept, as elsewhere
+                shown = {spec.name for spec in param_specs(rule_type, old_rule)}
+                rule.update({k: copy.deepcopy(v) for k, v in old_rule.items() if k not in shown and k not in rule})
             node["rule"] = rule
     return node
 

@@ -25,8 +25,10 @@ Values
     ints, floats (via ``Decimal(str(x))``) and Decimals become Decimals; booleans stay
     booleans; strings stay strings until arithmetic or an ordering comparison needs a
     number, when ``"1,234.50"`` becomes 1234.50 and ``"25%"`` becomes 25 (the number
-    the user typed, not 0.25). ``None`` and ``""`` count as 0 in arithmetic because an
-    empty optional field must not break a sum (``source_fiscal + source_other``).
+    the user typed, not 0.25). A blank (``None``, ``""`` or spaces) counts as 0 in
+    arithmetic because an empty sub-row must not break a sum (``source_fiscal +
+    source_other``): that is one half of the platform's blank rule, :func:`blank_value`
+    (the other half, for the value a score is computed from, is in the same function).
 """
 from __future__ import annotations
 
@@ -53,6 +55,9 @@ __all__ = [
     "compile_expression",
     "evaluate",
     "FUNCTION_NAMES",
+    "MISSING",
+    "blank_value",
+    "is_blank",
 ]
 
 MAX_LENGTH = 2000
@@ -187,8 +192,44 @@ def _number_from_text(text: str) -> Decimal | None:
     return Decimal(sign + digits.replace(",", ""))
 
 
-def _is_empty(value: object) -> bool:
+class _Missing:
+    """The value of a blank that is what a score is computed from: not entered yet."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: What :func:`blank_value` returns for a blank that is scored on its own.
+MISSING = _Missing()
+
+
+def is_blank(value: object) -> bool:
+    """Nothing entered: ``None``, or text of only spaces (``0`` is a value, not a blank)."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def blank_value(value: object, scored: bool = False) -> object:
+    """What a value stands for when it may be blank — the platform's one rule for blanks.
+
+    *A blank that is one part of a sum or a formula counts 0*: computed fields, checks
+    and scoring formulas add an empty sub-row as nothing, so the national table's
+    年度资金总额 is right when its 上年结转资金 or 其他资金 row is empty (DOMAIN.md §8).
+    *A blank that is itself what a leaf is scored on is missing* (``scored=True``): an
+    actual value (实际完成值), a count, a tier, a score, or a scoring formula none of
+    whose values was entered — the result is :data:`MISSING`, the leaf is not scored
+    yet and the message names the value by its label. Anything not blank is returned
+    unchanged. Written once here; docs/definitions.md ("Blank and zero") and
+    docs/scoring.md (§2) describe it, :mod:`core.scoring.values` applies it.
+    """
+    if not is_blank(value):
+        return value
+    return MISSING if scored else _ZERO
+
 
 
 def _check_magnitude(value: Decimal) -> Decimal:
@@ -207,8 +248,8 @@ def _to_number(value: object) -> Decimal:
         return _check_magnitude(value)
     if isinstance(value, bool):
         return _ONE if value else _ZERO
-    if _is_empty(value):
-        return _ZERO
+    if is_blank(value):
+        return blank_value(value)  # a blank part of a sum is 0
     if isinstance(value, str):
         number = _number_from_text(value)
         if number is None:
@@ -244,7 +285,7 @@ def _coerce_variable(value: object, nested: bool = False) -> object:
 
 
 def _truthy(value: object) -> bool:
-    if _is_empty(value):
+    if is_blank(value):
         return False
     return bool(value)
 
@@ -332,7 +373,7 @@ _OTHER_OPERATORS = {
 def _numeric_pair(a: object, b: object) -> tuple[object, object]:
     """Operands for an ordering comparison: two non-numeric strings compare as text
     (ISO dates sort correctly); anything else compares as numbers."""
-    if isinstance(a, str) and isinstance(b, str) and not (_is_empty(a) or _is_empty(b)):
+    if isinstance(a, str) and isinstance(b, str) and not (is_blank(a) or is_blank(b)):
         na, nb = _number_from_text(a), _number_from_text(b)
         if na is None or nb is None:
             return a, b
@@ -343,8 +384,8 @@ def _numeric_pair(a: object, b: object) -> tuple[object, object]:
 def _equal(a: object, b: object) -> bool:
     """``==``: empty values (None, "") equal each other; a number equals a string
     that reads as the same number; otherwise plain equality."""
-    if _is_empty(a) or _is_empty(b):
-        return _is_empty(a) and _is_empty(b)
+    if is_blank(a) or is_blank(b):
+        return is_blank(a) and is_blank(b)
     if isinstance(a, str) and isinstance(b, str):
         return a == b
     if isinstance(a, str) or isinstance(b, str):
@@ -422,7 +463,7 @@ def _fn_count(*args):
     """Count items that are filled in: None, blank strings and empty lists are not;
     0 and false are values and do count."""
     items = _items(list(args))
-    return Decimal(sum(1 for item in items if not _is_empty(item) and item != []))
+    return Decimal(sum(1 for item in items if not is_blank(item) and item != []))
 
 
 def _fn_abs(value):
@@ -430,7 +471,7 @@ def _fn_abs(value):
 
 
 def _fn_len(value):
-    if _is_empty(value):
+    if is_blank(value):
         return _ZERO
     if isinstance(value, (str, list)):
         return Decimal(len(value))

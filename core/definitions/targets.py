@@ -34,6 +34,7 @@ __all__ = [
     "TargetParseError",
     "parse_target",
     "parse_actual",
+    "restated_target",
     "meets",
 ]
 
@@ -264,6 +265,26 @@ def parse_actual(text: str) -> Decimal | None:
     value, start, _end = found
     sign = _sign_before(s, start)
     return -value if sign is not None else value
+
+
+def restated_target(text: str) -> Target | None:
+    """The bound an actual value (实际完成值) states instead of a measurement, if it does.
+
+    ``≥90%``, ``> 266米``, ``不低于90%``, ``95%以上``, ``<5次`` read as targets with a
+    comparator: they repeat what was to be reached, not what was reached. Returns that
+    reading (its ``comparator`` is ``>=``, ``>``, ``<=`` or ``<``), else ``None`` —
+    ``2185 人``, ``100%到位``, ``0次`` and ``及时`` are measurements or judgements. The
+    scoring engine refuses to score such an actual (core/scoring/indicator.py).
+    """
+    if not isinstance(text, str) or not text.strip() or len(text.strip()) > MAX_LENGTH:
+        return None
+    try:
+        target = parse_target(text)
+    except TargetParseError:
+        return None
+    if target.qualitative or target.value is None or target.comparator not in (">=", ">", "<=", "<"):
+        return None
+    return target
 
 
 def meets(target: Target, actual: Decimal) -> bool:

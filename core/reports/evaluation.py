@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
+from core.definitions.data import compute
+from core.definitions.errors import DefinitionInvalid
+from core.definitions.loader import load_definition
 from core.definitions.values import parse_number
 from core.i18n import label as _label
 from core.reports.paper import money_text
@@ -98,6 +101,22 @@ def _first(fields: Mapping[str, Any], ids: tuple[str, ...]) -> tuple[str | None,
     return None, None
 
 
+def _with_computed(raw: Mapping | None, data: Mapping | None) -> dict[str, Any]:
+    """The form's field values plus its computed values where no field of that id is filled:
+    the national self-evaluation's 年度资金总额 is computed from its rows, never typed."""
+    fields = dict((data or {}).get("fields") or {})
+    if not raw or not raw.get("computed"):
+        return fields
+    try:
+        computed = compute(load_definition(raw), data or {})
+    except DefinitionInvalid:
+        return fields
+    for key, value in computed.items():
+        if fields.get(key) in (None, "") and value is not None:
+            fields[key] = value
+    return fields
+
+
 def _fields_by_id(raw: Mapping | None) -> dict[str, dict]:
     return {f["id"]: f for s in (raw or {}).get("sections", []) for f in s.get("fields", [])}
 
@@ -168,7 +187,7 @@ def build_report(project: Mapping[str, Any], goal: tuple[Mapping, Mapping] | Non
     goal_raw, goal_data = goal if goal else ({}, {})
     eval_raw, eval_data = evaluation if evaluation else ({}, {})
     goal_fields = (goal_data or {}).get("fields") or {}
-    eval_fields = (eval_data or {}).get("fields") or {}
+    eval_fields = _with_computed(eval_raw, eval_data)
     eval_specs = _fields_by_id(eval_raw)
     goal_specs = _fields_by_id(goal_raw)
 

@@ -16,8 +16,8 @@ from typing import Any, Mapping
 
 from core.definitions.errors import Problem
 from core.scoring.grades import grade_for
-from core.scoring.messages import problem
-from core.scoring.registry import Band, Registry
+from core.scoring.messages import COMPUTED_LABELS, INPUT_LABELS, problem
+from core.scoring.registry import Band, Registry, label_of
 from core.scoring.tree import Group, Node, ScoringTree, load_scoring
 from core.scoring.values import ZERO, display, fmt, is_blank, to_decimal
 
@@ -153,7 +153,8 @@ def _final(leaf: Node, entered: Mapping[str, Any], suggested: Decimal | None, ba
     path = f"leaves.{leaf.id}.final"
     final = to_decimal(raw)
     if final is None:
-        return None, reason, False, (problem(path, "not_a_number", label=leaf.name, name="final", value=raw),)
+        return None, reason, False, (problem(path, "not_a_number", label=leaf.name,
+                                             name=INPUT_LABELS["final"]["zh"], value=raw),)
     if not ZERO <= final <= leaf.weight:
         found = problem(path, "final_range", label=leaf.name, final=final, weight=leaf.weight)
     elif band is not None and final not in band:
@@ -177,8 +178,10 @@ def _hook_suggestion(leaf: Node, scope, suggested, detail, hooks):
     return value, MappingProxyType({**detail, "rule_suggested": suggested, "overridden": True}), ()
 
 
-def score_leaf(leaf: Node, entered: Any, fields: Mapping[str, Any] | None = None, hooks: Any = None) -> LeafScore:
-    """Score one leaf from its inputs (``entered``) over the form's ``fields``."""
+def score_leaf(leaf: Node, entered: Any, fields: Mapping[str, Any] | None = None, hooks: Any = None,
+               labels: Mapping[str, Any] | None = None) -> LeafScore:
+    """Score one leaf from its inputs (``entered``) over the form's ``fields``
+    (whose ``labels`` name them in messages)."""
     problems: list[Problem] = []
     if entered is None:
         entered = {}
@@ -187,7 +190,7 @@ def score_leaf(leaf: Node, entered: Any, fields: Mapping[str, Any] | None = None
         entered = {}
     # A merged copy, not a ChainMap: a dozen fields copy faster than ChainMap looks up.
     scope = ({**fields, **entered} if entered else fields) if fields else entered
-    result = leaf.rule.impl.run(leaf, scope)
+    result = leaf.rule.impl.run(leaf, scope, labels)
     problems.extend(result.problems)
     warnings = list(result.warnings)
     suggested, detail = result.suggested, result.detail
@@ -199,7 +202,8 @@ def score_leaf(leaf: Node, entered: Any, fields: Mapping[str, Any] | None = None
     score = final if accepted else suggested
     if score is None and leaf.required and not problems:
         missing = detail.get("missing", "final")
-        problems.append(problem(f"leaves.{leaf.id}.{missing}", "unscored", label=leaf.name, missing=missing))
+        shown = detail.get("missing_label") or label_of(leaf, missing, labels)
+        problems.append(problem(f"leaves.{leaf.id}.{missing}", "unscored", label=leaf.name, missing=shown))
     return LeafScore(leaf.id, leaf.label, leaf.weight, leaf.section, leaf.rule.type, suggested, final, score,
                      reason, result.band, detail, tuple(problems), tuple(warnings))
 
@@ -230,7 +234,7 @@ def _input_problems(tree: ScoringTree, inputs: Mapping[str, Any]) -> list[Proble
         if node is not None and not node.is_leaf:
             found.append(problem(f"leaves.{key}", "computed_not_input", label=node.name))
         elif node is None and key in COMPUTED_KEYS:
-            found.append(problem(f"leaves.{key}", "total_not_input", id=key))
+            found.append(problem(f"leaves.{key}", "total_not_input", what=COMPUTED_LABELS[key]))
         elif node is None:
             found.append(problem(f"leaves.{key}", "unknown_leaf", id=key))
     return found
@@ -245,7 +249,7 @@ def _grade(tree: ScoringTree, total: Decimal, hooks: Any) -> Mapping[str, str] |
 
 def score(scoring: ScoringTree | Mapping[str, Any], inputs: Mapping[str, Mapping[str, Any]] | None,
           *, fields: Mapping[str, Any] | None = None, registry: Registry | None = None,
-          hooks: Any = None) -> ScoreResult:
+          hooks: Any = None, labels: Mapping[str, Any] | None = None) -> ScoreResult:
     """Score a filled evaluation.
 
     :param scoring: a loaded :class:`ScoringTree` (load once per definition version)
@@ -258,18 +262,20 @@ def score(scoring: ScoringTree | Mapping[str, Any], inputs: Mapping[str, Mapping
     :param registry: rule types, when ``scoring`` is a dict using plugin rules.
     :param hooks: an object with optional ``score_indicator``, ``adjust_total`` and
         ``grade`` callables, called with keyword arguments (see :func:`bind_hooks`).
+    :param labels: the form's field labels (id → ``{"zh": …}`` or text): messages
+        name a field by its label, never by its id.
     :return: a :class:`ScoreResult`; ``problems`` name the indicator and the path
         ``leaves.<id>.<input>``.
     """
     tree = scoring if isinstance(scoring, ScoringTree) else load_scoring(scoring, registry)
     with localcontext(DECIMAL_CONTEXT):
-        return _score(tree, inputs or {}, fields, hooks)
+        return _score(tree, inputs or {}, fields, hooks, labels)
 
 
 def _score(tree: ScoringTree, inputs: Mapping[str, Any], fields: Mapping[str, Any] | None,
-           hooks: Any) -> ScoreResult:
+           hooks: Any, labels: Mapping[str, Any] | None = None) -> ScoreResult:
     problems = _input_problems(tree, inputs)
-    leaves = {leaf.id: score_leaf(leaf, inputs.get(leaf.id), fields, hooks) for leaf in tree.leaves}
+    leaves = {leaf.id: score_leaf(leaf, inputs.get(leaf.id), fields, hooks, labels) for leaf in tree.leaves}
     groups: dict[str, Decimal] = {}
     base = sum((_total(node, leaves, groups) for node in tree.nodes), ZERO)
     bonus_raw, bonus, bonus_ceiling = _group_total(tree.bonus, leaves, groups)

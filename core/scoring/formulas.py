@@ -131,7 +131,7 @@ def pick_tier(tiers: Mapping[str, Tier], inputs: Mapping[str, Any]) -> Tier:
     chosen = inputs.get("tier")
     if is_blank(chosen):
         if not is_blank(inputs.get("final")):
-            raise InputError("tier", "tier_required", known="、".join(tiers))
+            raise InputError("tier", "tier_required", known=_tier_labels(tiers))
         raise Unscored("tier")
     text = str(chosen).strip()
     if text in tiers:
@@ -139,4 +139,9 @@ def pick_tier(tiers: Mapping[str, Tier], inputs: Mapping[str, Any]) -> Tier:
     for tier in tiers.values():
         if tier.label.get("zh") == text:
             return tier
-    raise InputError("tier", "unknown_tier", tier=text, known="、".join(tiers))
+    raise InputError("tier", "unknown_tier", tier=text, known=_tier_labels(tiers))
+
+
+def _tier_labels(tiers: Mapping[str, Tier]) -> str:
+    """The tiers as the evaluator sees them, for messages (never their ids)."""
+    return "、".join(tier.label.get("zh") or tier.id for tier in tiers.values())

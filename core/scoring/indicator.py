@@ -19,11 +19,13 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from core.definitions.targets import Target, TargetParseError, parse_actual, parse_target
+from core.definitions.targets import Target, TargetParseError, parse_actual, parse_target, restated_target
 from core.scoring import formulas
 from core.scoring.messages import problem
 from core.scoring.registry import RuleResult, RuleType
-from core.scoring.values import HUNDRED, InputError, Unscored, display, is_blank, to_decimal
+from core.scoring.values import (
+    HUNDRED, MISSING, InputError, Unscored, blank_value, display, fmt, is_blank, to_decimal,
+)
 
 DEFAULT_DEVIATION_THRESHOLD = Decimal(130)  # percent of the target, DOMAIN.md §8
 
@@ -53,7 +55,22 @@ def _target(prepared: Prepared, inputs: Mapping[str, Any]) -> Target:
     return raw if isinstance(raw, Target) else _parse(raw)
 
 
-def _actual(raw: Any, target: Target) -> Decimal:
+def read_actual(raw: Any, target: Target) -> Decimal:
+    """The number an actual value (实际完成值) measures — the one place scoring reads it.
+
+    Blank is missing (the leaf is not scored yet, :func:`blank_value`); ``2185 人`` →
+    2185 and ``95.39%`` → 95.39 (:func:`parse_actual`). An actual written with a
+    comparator (``≥90%``, ``≥266米``, ``95%以上``) restates the target instead of
+    measuring anything: refused, with a message saying what to write, so it is flagged
+    on every save and keeps the form from being submitted, on the page and the API alike.
+    """
+    if blank_value(raw, scored=True) is MISSING:
+        raise Unscored("actual")
+    if isinstance(raw, str):
+        restated = restated_target(raw)
+        if restated is not None:
+            raise InputError("actual", "actual_restates_target", value=raw.strip(),
+                             example=fmt(restated.value) + (restated.unit or ""))
     number = to_decimal(raw)
     if number is None and isinstance(raw, str):
         number = parse_actual(raw)
@@ -90,9 +107,7 @@ def score_indicator(leaf, inputs: Mapping[str, Any]) -> RuleResult:
         detail = {"direction": target.direction, "target": target.raw, "tier": tier.id}
         return RuleResult(tier.suggested, detail=MappingProxyType(detail), band=tier.band)
     raw = inputs.get("actual")
-    if is_blank(raw):
-        raise Unscored("actual")
-    actual = _actual(raw, target)
+    actual = read_actual(raw, target)
     suggested = formulas.DIRECTIONS[target.direction](leaf.weight, actual, target.value)
     detail = {"direction": target.direction, "target": target.raw, "target_value": target.value,
               "actual": actual, "rate": formulas.rate(actual, target.value)}

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from core.definitions.errors import Problem
-from core.scoring.messages import problem
+from core.scoring.messages import describe_formula, problem, value_label
 from core.scoring.values import InputError, Unscored, fmt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _RULE_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+#: Parameters every rule type takes besides its own: ``input_labels``, {name: label} for
+#: the values the rule reads (an input, a field, or a parameter written as a formula),
+#: shown in messages and forms instead of the name (docs/scoring.md §3).
+COMMON_PARAMS = ("input_labels",)
 
 
 @dataclass(frozen=True)
@@ -104,18 +108,51 @@ class RuleType:
 
     @property
     def params(self) -> frozenset[str]:
-        """Every parameter name a definition may give (besides ``type``)."""
-        return frozenset((*self.required, *self.optional, *self.sources, *self.conditions))
+        """Every parameter name a definition may give (besides ``type``), with
+        :data:`COMMON_PARAMS`, which every type takes."""
+        return frozenset((*self.required, *self.optional, *self.sources, *self.conditions, *COMMON_PARAMS))
 
-    def run(self, leaf: "Node", inputs: Mapping[str, Any]) -> RuleResult:
-        """Score ``leaf``, turning missing or bad inputs into a result, never raising."""
+    def run(self, leaf: "Node", inputs: Mapping[str, Any],
+            labels: Mapping[str, Any] | None = None) -> RuleResult:
+        """Score ``leaf``, turning missing or bad inputs into a result, never raising.
+
+        ``labels`` are the form's field labels (id → label): messages name every value
+        by its label (:func:`label_of`), never by its id.
+        """
         try:
             return self.score(leaf, inputs)
         except Unscored as missing:
-            return RuleResult(None, detail=MappingProxyType({"missing": missing.key}))
+            detail = {"missing": missing.key, "missing_label": label_of(leaf, missing.key, labels)}
+            return RuleResult(None, detail=MappingProxyType(detail))
         except InputError as error:
-            found = problem(f"leaves.{leaf.id}.{error.key}", error.code, label=leaf.name, **error.params)
+            params = dict(error.params)
+            if isinstance(params.get("name"), str):
+                params["name"] = label_of(leaf, params["name"], labels)
+            if "source" in params:
+                params["source"] = describe_formula(params["source"],
+                                                    lambda n: label_of(leaf, n, labels, None, by_param=False))
+            found = problem(f"leaves.{leaf.id}.{error.key}", error.code, label=leaf.name, **params)
             return RuleResult(None, problems=(found,))
+
+
+def label_of(leaf: "Node", name: str, labels: Mapping[str, Any] | None = None,
+             default: str | None = "所需的数值", by_param: bool = True) -> str | None:
+    """How messages name the value ``name`` that ``leaf``'s rule reads.
+
+    The rule's ``input_labels``, the form's field labels, the engine's generic input
+    labels; else (``by_param``) the label of the rule parameter that reads it
+    (``实际完成值`` for the ``actual`` of a ``ratio``); else ``default``. Never the
+    name itself.
+    """
+    rule = getattr(leaf, "rule", None)
+    own = rule.params.get("input_labels") if rule is not None else None
+    found = value_label(name, own, labels)
+    if found is None and rule is not None and by_param:
+        for param, source in (*rule.sources.items(), *rule.conditions.items()):
+            if name in source.names:
+                found = value_label(param, own, labels)
+                break
+    return found or default
 
 
 class DuplicateRuleType(ValueError):

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from core.scoring import formulas
 from core.scoring.indicator import INDICATOR
-from core.scoring.messages import problem
+from core.scoring.messages import problem, zh
 from core.scoring.registry import Registry, RuleResult, RuleType, add_rule_type, flatten
 from core.scoring.tree import Node
 from core.scoring.values import (
@@ -56,10 +56,17 @@ def _number(leaf: Node, param: str, inputs: Mapping[str, Any]) -> Decimal:
     return evaluate_number(leaf.rule.sources[param], inputs)
 
 
+def _named(leaf: Node, param: str) -> str:
+    """What a message calls the value of ``param``: its field or input (a bare name), else
+    the parameter itself (a formula) — both shown by their labels (registry.label_of)."""
+    source = leaf.rule.sources.get(param)
+    return source.name if source is not None and source.name else param
+
+
 def _actual_target(leaf: Node, inputs: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
     actual, target = _number(leaf, "actual", inputs), _number(leaf, "target", inputs)
     if target < 0:
-        raise InputError("target", "target_negative", target=target)
+        raise InputError("target", "target_negative", target=target, name=_named(leaf, "target"))
     return actual, target
 
 
@@ -100,8 +107,15 @@ def _items_check(params: Mapping[str, Any], weight: Decimal, points_required: bo
 # -------------------------------------------------------- quantitative rules ------
 
 def score_ratio(leaf: Node, inputs: Mapping[str, Any]) -> RuleResult:
-    """Positive indicator: min(actual ÷ target, 1) × weight."""
+    """Positive indicator: min(actual ÷ target, 1) × weight.
+
+    A zero target leaves the rate undefined (0 ÷ 0 reads 0.00%, not 100%): a budget of 0
+    never scores full marks — the leaf is not scored and says why (「全年预算数为 0，
+    无法计算预算执行率」), which keeps the form from being submitted.
+    """
     actual, target = _actual_target(leaf, inputs)
+    if target == 0:
+        raise InputError("target", "target_zero", target=target, name=_named(leaf, "target"))
     suggested = formulas.positive_score(leaf.weight, actual, target)
     return _result(suggested, actual=actual, target=target, rate=formulas.rate(actual, target))
 
@@ -167,6 +181,11 @@ def score_qualitative(leaf: Node, inputs: Mapping[str, Any]) -> RuleResult:
     return _result(tier.suggested, band=tier.band, tier=tier.id)
 
 
+def _item_labels(leaf: Node) -> str:
+    """The items a checklist or a counted rule knows, by their labels, for messages."""
+    return "、".join(f"「{zh(item.get('label'), '')}」" for item in leaf.rule.params.get("items") or ())
+
+
 def _id_list(value: Any, key: str) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
@@ -191,7 +210,7 @@ def score_checklist(leaf: Node, inputs: Mapping[str, Any]) -> RuleResult:
     given = _id_list(checked_raw if key == "checked" else missing_raw, key)
     for item in given:
         if item not in items:
-            raise InputError(key, "unknown_item", item=item, known="、".join(items))
+            raise InputError(key, "unknown_item", item=item, known=_item_labels(leaf))
     checked = tuple(i for i in items if (i in given) == (key == "checked"))
     if points is None:  # equal shares, computed exactly: 3 × 2 ÷ 3 is 2, not 1.9998
         suggested = leaf.weight * len(checked) / len(items)
@@ -235,7 +254,7 @@ def score_counted(leaf: Node, inputs: Mapping[str, Any]) -> RuleResult:
         raise InputError("counts", "items_invalid")
     for item in counts:
         if item not in items:
-            raise InputError("counts", "unknown_item", item=item, known="、".join(items))
+            raise InputError("counts", "unknown_item", item=item, known=_item_labels(leaf))
     parsed = {item: _count(counts, item) for item in items if not is_blank(counts.get(item))}
     total = sum((items[item] * n for item, n in parsed.items()), ZERO)
     return _result(min(total, leaf.weight), counts=MappingProxyType(parsed), uncapped=total)

@@ -96,9 +96,18 @@ def _check_rule(rule: Any, path: str, name: str, weight: Decimal | None, ctx: _C
     for param in (*rule_type.sources, *rule_type.conditions):
         if param in rule:
             _check_source(rule[param], f"{path}.{param}", name, type_id, ctx)
+    if "input_labels" in rule:
+        _check_input_labels(rule["input_labels"], f"{path}.input_labels", name, type_id, ctx)
     if rule_type.check is not None and weight is not None:
         for param, reason in rule_type.check(rule, weight):
             ctx.add(f"{path}.{param}", "param_invalid", label=name, type=type_id, param=param, reason=reason)
+
+
+def _check_input_labels(labels: Any, path: str, name: str, type_id: str, ctx: _Context) -> None:
+    # {name: {"zh": …}}: how messages and forms name the values the rule reads
+    if not isinstance(labels, dict) or not all(isinstance(k, str) and zh(v) for k, v in labels.items()):
+        ctx.add(path, "param_invalid", label=name, type=type_id, param="input_labels",
+                reason="须为对象：输入项或参数名 → 名称（含中文 zh）")
 
 
 def _check_from_goal(data: Mapping, path: str, name: str, ctx: _Context) -> None:

@@ -124,7 +124,7 @@ def _rule(data: Mapping[str, Any], weight: Decimal, rule_type: RuleType) -> Rule
 
     def compiled(declared: Mapping[str, str | None]) -> Mapping[str, Source]:
         chosen = {name: params.get(name, default) for name, default in declared.items()}
-        return MappingProxyType({n: compile_source(s) for n, s in chosen.items() if s is not None})
+        return MappingProxyType({n: compile_source(s, n) for n, s in chosen.items() if s is not None})
 
     frozen = _freeze(copy.deepcopy(params))
     prepared = rule_type.prepare(frozen, weight) if rule_type.prepare else None

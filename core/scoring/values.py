@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Mapping
 
-from core.definitions.expressions import Expression, ExpressionError, compile_expression
+from core.definitions.expressions import (
+    MISSING, Expression, ExpressionError, blank_value, compile_expression, is_blank,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -54,11 +56,6 @@ def fmt(value: Any) -> str:
 
 
 # --------------------------------------------------------------- parsing --------
-
-def is_blank(value: Any) -> bool:
-    """True for "nothing entered": ``None`` or a string of only spaces."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
 
 def to_decimal(value: Any) -> Decimal | None:
     """Parse a number from an input; ``None`` if it is not one.
@@ -110,7 +107,12 @@ def to_count(value: Any) -> int | None:
 # ------------------------------------------------- input problems as values ------
 
 class Unscored(Exception):
-    """A rule cannot score yet because an input it needs was not entered."""
+    """A rule cannot score yet because a value it is scored on was not entered.
+
+    :param key: the input or field name that is blank — or, for a formula none of whose
+        values was entered, the rule parameter (``actual``, ``target``…). Messages name
+        it by its label, never by this key (:func:`core.scoring.messages.value_label`).
+    """
 
     def __init__(self, key: str):
         super().__init__(key)
@@ -122,7 +124,8 @@ class InputError(Exception):
 
     :param key: the input key at fault (the path is ``leaves.<leaf id>.<key>``).
     :param code: a message code from :mod:`core.scoring.messages`.
-    :param params: values for the message's placeholders.
+    :param params: values for the message's placeholders; a ``name`` (an input or field
+        name) is shown by its label.
     """
 
     def __init__(self, key: str, code: str, **params: Any):
@@ -147,6 +150,8 @@ class Source:
     constant: Decimal | None = None
     name: str | None = None
     expression: Expression | None = None
+    #: the rule parameter this source was compiled for (``actual``, ``target``…), if known
+    param: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -158,60 +163,76 @@ class Source:
         return ()
 
 
-def compile_source(spec: Any) -> Source:
-    """Compile a numeric parameter; raises ``ExpressionError`` or ``ValueError``."""
+def compile_source(spec: Any, param: str | None = None) -> Source:
+    """Compile a numeric parameter; raises ``ExpressionError`` or ``ValueError``.
+
+    ``param`` is the rule parameter's name (``actual``, ``target``…), kept for messages.
+    """
     if isinstance(spec, (int, float, Decimal)) and not isinstance(spec, bool):
         constant = to_decimal(spec)
         if constant is None:
             raise ValueError(f"not a finite number: {spec!r}")
-        return Source(text=fmt(constant), constant=constant)
+        return Source(text=fmt(constant), constant=constant, param=param)
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"expected a number or an expression, got {spec!r}")
     text = spec.strip()
     if _NAME.match(text) and text.lower() not in _LITERAL_WORDS:
-        return Source(text=text, name=text)
+        return Source(text=text, name=text, param=param)
     constant = to_decimal(text)
     if constant is not None:
-        return Source(text=text, constant=constant)
-    return Source(text=text, expression=compile_expression(text))
+        return Source(text=text, constant=constant, param=param)
+    return Source(text=text, expression=compile_expression(text), param=param)
 
 
-def _variable(name: str, scope: Mapping[str, Any]) -> Decimal:
-    raw = scope.get(name)
-    if is_blank(raw):
-        raise Unscored(name)
+def _number(name: str, raw: Any) -> Decimal:
     number = to_decimal(raw)
     if number is None:
         raise InputError(name, "not_a_number", name=name, value=raw)
     return number
 
 
+def _formula_values(source: Source, scope: Mapping[str, Any], read) -> dict[str, Any]:
+    """The values of a formula's names under the blank rule (:func:`blank_value`).
+
+    Nothing entered for any of them: the formula is missing, like a single value
+    (:class:`Unscored` naming the parameter). Otherwise a blank is one part among
+    others and counts 0, as in every other expression of the platform.
+    """
+    raws = {name: scope.get(name) for name in source.names}
+    if raws and all(blank_value(raw, scored=True) is MISSING for raw in raws.values()):
+        raise Unscored(source.param or next(iter(sorted(raws))))
+    return {name: read(name, blank_value(raw)) for name, raw in raws.items()}
+
+
 def evaluate_number(source: Source, scope: Mapping[str, Any]) -> Decimal:
     """The value of a numeric source over a leaf's inputs (and the form's fields).
 
-    Raises :class:`Unscored` when a referenced input is empty and
-    :class:`InputError` when one is not a number or the expression fails (e.g.
-    division by zero) — the engine turns both into messages naming the leaf.
+    Blanks follow the platform's rule (:func:`blank_value`): a source that names one
+    value is what the leaf is scored on, so a blank raises :class:`Unscored`; in a
+    formula (``fiscal + carryover + other``) a blank part counts 0, and only a formula
+    with nothing entered at all is unscored. :class:`InputError` when a value is not a
+    number or the formula fails (e.g. division by zero) — the engine turns both into
+    messages naming the leaf and the value's label.
     """
     if source.constant is not None:
         return source.constant
     if source.name is not None:
-        return _variable(source.name, scope)
-    variables = {name: _variable(name, scope) for name in source.names}
+        raw = scope.get(source.name)
+        if blank_value(raw, scored=True) is MISSING:
+            raise Unscored(source.name)
+        return _number(source.name, raw)
+    variables = _formula_values(source, scope, _number)
     try:
         value = source.expression.evaluate(variables)
     except (ExpressionError, ArithmeticError) as error:
-        raise InputError("expression", "evaluation_failed", source=source.text,
+        raise InputError("expression", "evaluation_failed", source=source,
                          error=getattr(error, "message", None) or str(error)) from None
     if isinstance(value, bool) or not isinstance(value, Decimal):
-        raise InputError("expression", "not_numeric_result", source=source.text, value=value)
+        raise InputError("expression", "not_numeric_result", source=source, value=value)
     return value
 
 
-def _condition_variable(name: str, scope: Mapping[str, Any]) -> Any:
-    raw = scope.get(name)
-    if is_blank(raw):
-        raise Unscored(name)
+def _condition_value(name: str, raw: Any) -> Any:
     if isinstance(raw, bool):
         return raw
     number = to_decimal(raw)
@@ -227,14 +248,16 @@ def evaluate_condition(source: Source, scope: Mapping[str, Any]) -> bool:
     if source.constant is not None:
         return source.constant != 0
     if source.name is not None:
-        raw = _condition_variable(source.name, scope)
-        flag = to_bool(raw)
+        raw = scope.get(source.name)
+        if blank_value(raw, scored=True) is MISSING:
+            raise Unscored(source.name)
+        flag = to_bool(_condition_value(source.name, raw))
         if flag is None:
             raise InputError(source.name, "not_yes_no", name=source.name, value=raw)
         return flag
-    variables = {name: _condition_variable(name, scope) for name in source.names}
+    variables = _formula_values(source, scope, _condition_value)
     try:
         return bool(source.expression.evaluate(variables))
     except (ExpressionError, ArithmeticError, TypeError) as error:
-        raise InputError("condition", "evaluation_failed", source=source.text,
+        raise InputError("condition", "evaluation_failed", source=source,
                          error=getattr(error, "message", None) or str(error)) from None

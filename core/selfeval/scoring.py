@@ -7,20 +7,11 @@ from core.plugins import compiled_scoring, hook, scoring_registry
 from core.scoring import bind_hooks, score
 from core.scoring.cache import definition_key
 from core.scoring.engine import ScoreResult
+from core.scoring.messages import INPUT_LABELS as ENGINE_INPUT_LABELS
 from core.scoring.tree import Node, ScoringTree
 
-# Generic input names the engine's rule types read, as the filer sees them.
-INPUT_LABELS = {
-    "actual": {"zh": "实际完成值", "en": "Actual"},
-    "target": {"zh": "目标值", "en": "Target"},
-    "count": {"zh": "发生次数", "en": "Occurrences"},
-    "score": {"zh": "得分", "en": "Score"},
-    "met": {"zh": "是否达到", "en": "Met"},
-    "value": {"zh": "数值", "en": "Value"},
-    "done": {"zh": "已完成数", "en": "Done"},
-    "required": {"zh": "应完成数", "en": "Required"},
-    "not_done": {"zh": "未完成数", "en": "Not done"},
-}
+# Generic input names the engine's rule types read, as the filer sees them (and messages name them).
+INPUT_LABELS = ENGINE_INPUT_LABELS
 
 
 @dataclass(frozen=True)
@@ -70,12 +61,20 @@ def load_tree(submission) -> ScoringTree:
     return compiled_scoring(scoring, key=tree_key(submission, scoring), registry=registry())
 
 
+def field_labels(body: dict) -> dict:
+    """The definition's fields and computed values, id → label: scoring messages name them so."""
+    labels = {f["id"]: f.get("label") for s in body.get("sections", []) for f in s.get("fields", [])}
+    labels.update({c["id"]: c.get("label") for c in body.get("computed", []) if c.get("id")})
+    return {key: value for key, value in labels.items() if value}
+
+
 def score_submission(submission, data: dict | None = None, tree: ScoringTree | None = None) -> ScoreResult:
     """Score ``data`` (default: the stored data) of a self-evaluation submission."""
     data = submission.data if data is None else data
     jurisdiction = submission.project.organization.jurisdiction
     return score(tree or load_tree(submission), data.get("scores") or {}, fields=data.get("fields") or {},
-                 hooks=bind_hooks(hook(), jurisdiction=jurisdiction))
+                 hooks=bind_hooks(hook(), jurisdiction=jurisdiction),
+                 labels=field_labels(submission.definition.body))
 
 
 def _source_names(leaf: Node) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import boye_people, issue_token
+from tests.scoring.id_scan import scan_scoring_messages  # noqa: F401 - scoring messages name no id
 
 
 @pytest.fixture

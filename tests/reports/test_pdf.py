@@ -151,8 +151,9 @@ def test_evaluation_report_prints_actuals_from_a_default_self_evaluation(app, cl
         leaf = next(node_id for node_id, entry in evaluation.data["scores"].items() if entry.get("target") == "≥98%")
         data = dict(evaluation.data)
         data["scores"] = {**data["scores"], leaf: {**data["scores"][leaf], "actual": "99.5%"}}
-        data["fields"] = {**data.get("fields", {}), "budget_initial": "8.83", "budget_full_year": "8.83",
-                          "executed": "8.50", "deviations": "体检人数少于计划：两名劳模因病未参加。"}
+        # 年度资金总额 is computed from the rows (上年结转资金 and 其他资金 left empty: 0)
+        data["fields"] = {**data.get("fields", {}), "fiscal_initial": "8.83", "fiscal_full_year": "8.83",
+                          "fiscal_executed": "8.50", "deviations": "体检人数少于计划：两名劳模因病未参加。"}
         service.save_draft(evaluation, data, filer, None)
         db.session.commit()
     sign_in(client, "boye_filer")

@@ -56,7 +56,7 @@ def test_final_above_weight_is_refused_naming_the_indicator():
 def test_final_not_a_number():
     leaf = score_one(MANUAL, {"final": "十分"}, weight=12, label="积极措施")
     assert codes(leaf.problems) == ["not_a_number"]
-    assert leaf.problems[0].message == "「积极措施」的「final」值「十分」不是数字"
+    assert leaf.problems[0].message == "「积极措施」的「最终得分」值「十分」不是数字"
 
 
 def test_final_equal_to_the_displayed_suggestion_needs_no_reason():

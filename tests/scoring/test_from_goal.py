@@ -34,7 +34,8 @@ ACTUALS = {
     "effect_r6": {"actual": "有效 100%", "tier": "achieved", "final": 28, "reason": "指标内容范围过大，难以衡量"},
     "satisfaction_r7": {"actual": "95.39%"}, "satisfaction_r8": {"actual": "0 次"},
 }
-FIELDS = {"budget_initial": "260.00", "budget_full_year": "258.90", "executed": "258.90"}
+# The national table's money rows (上年结转资金 and 其他资金 empty: they count 0).
+FIELDS = {"fiscal_initial": "260.00", "fiscal_full_year": "258.90", "fiscal_executed": "258.90"}
 
 
 def test_rows_become_indicator_leaves_with_equal_shares():
@@ -67,7 +68,7 @@ def test_scoring_futian_rows_on_the_national_default_form():
 
 def test_budget_execution_is_min_10_executed_over_full_year():
     tree = load_scoring(instantiate_from_goal(DEFAULT, GOAL_DEFINITION, FUTIAN_GOAL))
-    result = score(tree, ACTUALS, fields=dict(FIELDS, executed="200"))
+    result = score(tree, ACTUALS, fields=dict(FIELDS, fiscal_executed="200"))
     assert display(result.leaf("budget_execution_rate").suggested) == D("7.72")  # 10 × 200 / 258.90
 
 

@@ -86,7 +86,7 @@ def test_completion_rate_final_11_without_a_reason_is_refused():
     assert not result.ok
     assert codes(result.problems) == ["reason_required"]
     assert result.problems[0].path == "leaves.completion_rate.reason"
-    assert result.problems[0].message == "「实际完成率」的最终得分 11 与建议得分 11.88 不同，须填写调整理由（reason）"
+    assert result.problems[0].message == "「实际完成率」的最终得分 11 与建议得分 11.88 不同，须填写调整理由"
     leaf = result.leaf("completion_rate")
     assert leaf.final == 11 and leaf.score == D("11.875")  # the refused final is kept, not used
 

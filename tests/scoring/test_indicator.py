@@ -48,7 +48,7 @@ def test_qualitative_target_takes_a_tier():
 def test_qualitative_target_without_a_tier_is_unscored():
     leaf = score_one(INDICATOR, {"target": "有效", "actual": "有效 100%"}, weight=15, label="社会效益")
     assert leaf.score is None
-    assert leaf.problems[0].message == "「社会效益」尚未评分（缺少「tier」）"
+    assert leaf.problems[0].message == "「社会效益」尚未评分（缺少「达成档次」）"
 
 
 def test_deadline_target_is_judged_by_tier():

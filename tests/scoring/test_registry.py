@@ -64,4 +64,4 @@ def test_plugin_rule_errors_become_problems():
     registry = build_registry([RuleType("picky", needs_value)])
     scoring = {"max": 1, "nodes": [{"id": "x", "label": {"zh": "挑剔"}, "weight": 1, "rule": {"type": "picky"}}]}
     result = score(scoring, {"x": {"value": "?"}}, registry=registry)
-    assert result.problems[0].message == "「挑剔」的「value」值「?」不是数字"
+    assert result.problems[0].message == "「挑剔」的「数值」值「?」不是数字"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.scoring import display
+from core.scoring import display, score
 
-from .helpers import D, codes, score_one
+from .helpers import D, codes, one_leaf, score_one
 
 CHECKLIST_4 = {"type": "checklist", "items": [
     {"id": "lawful", "label": {"zh": "项目立项是否符合国家法律法规、国民经济发展规划和相关政策"}},
@@ -51,8 +51,21 @@ def test_ratio_of_a_percentage_to_100_futian_satisfaction():
     assert display(leaf.suggested) == D("14.31")
 
 
-def test_ratio_zero_target_is_met_by_any_non_negative_actual():
-    assert score_one({"type": "ratio"}, {"actual": 0, "target": 0}).suggested == 10
+def test_ratio_zero_target_is_not_scored_the_rate_is_undefined():
+    """0 ÷ 0 reads 0.00%: a zero budget must never give full marks (issue 14, item 7)."""
+    leaf = score_one({"type": "ratio"}, {"actual": 0, "target": 0}, label="实际完成率")
+    assert leaf.score is None and leaf.suggested is None
+    assert codes(leaf.problems) == ["target_zero"]
+    assert leaf.problems[0].message == "目标值为 0，无法计算实际完成率"
+
+
+def test_ratio_zero_target_names_the_field_by_its_label():
+    rule = {"type": "ratio", "actual": "executed", "target": "budget_full_year"}
+    fields = {"executed": "0", "budget_full_year": "0.00"}
+    result = score(one_leaf(rule, label="预算执行率"), {}, fields=fields,
+                   labels={"executed": {"zh": "全年执行数"}, "budget_full_year": {"zh": "全年预算数"}})
+    assert [p.message for p in result.problems] == ["全年预算数为 0，无法计算预算执行率"]
+    assert result.problems[0].path == "leaves.x.target" and result.total == 0
 
 
 def test_ratio_negative_target_is_refused():
@@ -65,14 +78,14 @@ def test_ratio_actual_not_a_number_names_the_indicator():
     leaf = score_one({"type": "ratio"}, {"actual": "两千", "target": "2208"}, label="实际完成率")
     assert leaf.suggested is None
     assert leaf.problems[0].path == "leaves.x.actual"
-    assert leaf.problems[0].message == "「实际完成率」的「actual」值「两千」不是数字"
+    assert leaf.problems[0].message == "「实际完成率」的「实际完成值」值「两千」不是数字"
 
 
 def test_ratio_with_missing_actual_is_unscored():
     leaf = score_one({"type": "ratio"}, {"target": "2208"}, label="实际完成率")
     assert leaf.score is None
     assert codes(leaf.problems) == ["unscored"]
-    assert leaf.problems[0].message == "「实际完成率」尚未评分（缺少「actual」）"
+    assert leaf.problems[0].message == "「实际完成率」尚未评分（缺少「实际完成值」）"
 
 
 # ----------------------------------------------------------------- reverse --------
@@ -126,14 +139,15 @@ def test_qualitative_tier_by_chinese_label():
 def test_qualitative_unknown_tier_names_the_indicator():
     leaf = score_one({"type": "qualitative"}, {"tier": "excellent"}, label="社会效益")
     assert codes(leaf.problems) == ["unknown_tier"]
-    assert leaf.problems[0].message.startswith("「社会效益」的档次「excellent」不存在")
+    assert leaf.problems[0].message.startswith("「社会效益」没有名为 excellent 的档次（可选：达成年度指标、")
 
 
 def test_qualitative_final_without_a_tier_is_refused():
     leaf = score_one({"type": "qualitative"}, {"final": 14, "reason": "x"}, weight=15, label="社会效益")
     assert codes(leaf.problems) == ["tier_required"]
     assert leaf.problems[0].message == (
-        "「社会效益」是定性指标，须先选择达成档次（tier：achieved、partial、not_achieved）再录入最终得分")
+        "「社会效益」是定性指标，须先选择达成档次（达成年度指标、部分达成年度指标并具有一定效果、"
+        "未达成年度指标且效果较差）再录入最终得分")
 
 
 def test_qualitative_custom_tiers():
@@ -173,7 +187,7 @@ def test_checklist_unknown_item_names_indicator_and_item():
     leaf = score_one(CHECKLIST_4, {"checked": ["lawful", "legal"]}, weight=3, label="立项依据充分性")
     assert codes(leaf.problems) == ["unknown_item"]
     assert leaf.problems[0].path == "leaves.x.checked"
-    assert leaf.problems[0].message.startswith("「立项依据充分性」的核查项「legal」不存在")
+    assert leaf.problems[0].message.startswith("「立项依据充分性」没有编号为 legal 的项目（可选：「项目立项是否符合")
 
 
 def test_checklist_with_points_shijiazhuang_publicity_and_training():
@@ -326,4 +340,14 @@ def test_expression_division_by_zero_is_a_problem_not_a_crash():
     leaf = score_one({"type": "expression", "expression": "arrived / budget * 4"},
                      {"arrived": 1, "budget": 0}, weight=4, label="资金到位率")
     assert codes(leaf.problems) == ["evaluation_failed"]
-    assert leaf.problems[0].message.startswith("「资金到位率」的公式「arrived / budget * 4」无法计算")
+    # arrived and budget are nobody's labelled fields: the formula is not shown by its names
+    assert leaf.problems[0].message == "「资金到位率」的公式无法计算：除数为零"
+
+
+def test_expression_problems_show_the_formula_with_the_fields_labels():
+    rule = {"type": "expression", "expression": "funds_arrived / budget_full_year * 4"}
+    result = score(one_leaf(rule, weight=4, label="资金到位率"), {},
+                   fields={"funds_arrived": "1", "budget_full_year": "0"},
+                   labels={"funds_arrived": {"zh": "实际到位资金"}, "budget_full_year": {"zh": "全年预算"}})
+    assert [p.message for p in result.problems] == [
+        "「资金到位率」的公式「实际到位资金 ÷ 全年预算 × 4」无法计算：除数为零"]

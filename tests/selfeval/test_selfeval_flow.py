@@ -178,7 +178,7 @@ def test_national_default_self_evaluation_for_boye_project_3(app, client, people
     leaf_ids = re.findall(r'id="leaf-([a-z0-9_]+)"', html)
     assert len(leaf_ids) == 9
     values = page_values(html)
-    values.update({"f_budget_full_year": "8.83", "f_executed": "7.95", "f_budget_initial": "8.83"})
+    values.update({"f_fiscal_full_year": "8.83", "f_fiscal_executed": "7.95", "f_fiscal_initial": "8.83"})
     actual = {"总人数": "100%", "省部级劳模满意率": "99%", "工作任务完成及时率": "98%",
               "人均体检费": "200", "发扬劳模精神带头作用": "98%", "劳模体检慰问产生影响": "98%",
               "保障劳模身体健康": "98%", "服务对象满意度指标": "95%"}

@@ -1,0 +1,2 @@
+"""Every scoring test is scanned for internal ids in its messages (tests/scoring/id_scan.py)."""
+from tests.scoring.id_scan import scan_scoring_messages  # noqa: F401
