@@ -130,6 +130,30 @@ def packs_sync(force: bool = False) -> None:
     click.echo("\n".join(lines) or "all packs up to date")
 
 
+#: What the commands that need the database say on a fresh checkout.
+NO_SCHEMA = "the database has no tables yet: run `flask --app wsgi init-db` first"
+
+
+def schema_problem() -> str | None:
+    """Why the installation's tables cannot be read (a fresh checkout, no server), or None."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        if inspect(db.engine).has_table("jurisdiction"):
+            return None
+    except DBAPIError as error:
+        return f"the database cannot be reached ({str(error.orig).strip().splitlines()[0][:200]})"
+    return NO_SCHEMA
+
+
+def require_schema() -> None:
+    """Stop with a clear message (not a traceback) when the tables cannot be read."""
+    reason = schema_problem()
+    if reason is not None:
+        raise click.ClickException(reason)
+
+
 @packs.command("export")
 @click.argument("code")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -140,6 +164,7 @@ def packs_export(code: str, output: Path | None) -> None:
 
     from core.admin.service import by_code, export_doc
 
+    require_schema()
     jurisdiction = by_code(code)
     if jurisdiction is None:
         click.echo(f"no jurisdiction with code {code!r}", err=True)
@@ -154,14 +179,20 @@ def packs_export(code: str, output: Path | None) -> None:
 
 @packs.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Validate only; write nothing.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Validate only; write nothing. Needs no database: the checks against the installation "
+                   "(the parent exists, an existing jurisdiction keeps its parent) run when it is initialised.")
 def packs_import(file: Path, check_only: bool) -> None:
     """Import a pack file: validated completely first, then stored in one transaction.
 
     A new code creates the jurisdiction; an existing one gets its changed forms as new
     published versions. Files over 10 MB are refused. Exit 1 with one line per problem.
+    A new top-level jurisdiction has no admin yet: grant one with
+    `flask --app wsgi users grant USERNAME admin --jurisdiction CODE`.
     """
     from core.admin.service import MAX_PACK_BYTES, AdminRefused, check_import, import_pack, read_pack_bytes
+    from core.definitions.errors import DefinitionInvalid
+    from core.definitions.pack import pack_from_json
 
     size = file.stat().st_size
     if size > MAX_PACK_BYTES:
@@ -170,7 +201,18 @@ def packs_import(file: Path, check_only: bool) -> None:
         sys.exit(1)
     with file.open("rb") as handle:
         doc, problems = read_pack_bytes(handle.read(MAX_PACK_BYTES + 1), str(file))
+    schema = None
     if not problems:
+        try:  # the file itself: no database needed
+            pack_from_json(doc)
+        except DefinitionInvalid as invalid:
+            problems = invalid.problems
+    if not problems:
+        schema = schema_problem()
+        if schema is not None and not check_only:
+            click.echo(f"{file}: valid, but {schema}: nothing imported", err=True)
+            sys.exit(1)
+    if not problems and schema is None:
         if check_only:
             _pack, problems = check_import(doc)
         else:
@@ -187,11 +229,17 @@ def packs_import(file: Path, check_only: bool) -> None:
         click.echo(f"{len(problems)} problem(s): nothing imported", err=True)
         sys.exit(1)
     if check_only:
-        click.echo(f"{file}: valid")
+        if schema is not None:
+            click.echo(f"{file}: valid (the file; not checked against the installation, since {schema})")
+        else:
+            click.echo(f"{file}: valid")
         return
     click.echo(f"{jurisdiction.code}: {'created' if created else 'updated'}")
     for row in published:
         click.echo(f"{jurisdiction.code}: {row.kind} v{row.version} published")
+    if created and jurisdiction.parent is None:
+        click.echo(f"{jurisdiction.code}: no admin yet; grant one with "
+                   f"`flask --app wsgi users grant USERNAME admin --jurisdiction {jurisdiction.code}`")
 
 
 @click.command("score")
@@ -199,36 +247,119 @@ def packs_import(file: Path, check_only: bool) -> None:
 @click.option("--definition", "definition_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A definition file with a `scoring` section (e.g. form_definitions/futian/self_evaluation.json).")
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSON: {"fields": {...}, "scores": {leaf_id: {...}}} (docs/scoring.md, "Scoring from the command line").')
-def score_command(definition_path: Path, data_path: Path) -> None:
-    """Score filled data against a definition; print every leaf, the totals and the grade as JSON."""
+              help='JSON: {"fields": {...}, "scores": {leaf_id: {...}}, "actuals": {goal_row_id: "..."}}.')
+@click.option("--goal", "goal_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='The goal form whose indicator rows make the leaves of `from_goal` groups: its data '
+                   '({"indicators": [...]}) or the API\'s submission document ({"data": {...}}).')
+@click.option("--goal-definition", "goal_definition_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The goal form's definition (e.g. form_definitions/boye/goal.json): checks each `from_goal` "
+                   "level and names it in messages.")
+def score_command(definition_path: Path, data_path: Path, goal_path: Path | None,
+                  goal_definition_path: Path | None) -> None:
+    """Score filled data against a definition; print every leaf, the totals and the grade as JSON.
+
+    A definition with `from_goal` groups (the national default self-evaluation) is
+    scored per project: pass the goal with --goal, as the app does when a
+    self-evaluation is started. See docs/scoring.md, "Scoring from the command line".
+    """
     import json
 
     from core.definitions.errors import DefinitionInvalid
     from core.definitions.loader import load_definition
     from core.plugins import hook
-    from core.scoring import bind_hooks, build_registry, load_scoring, score
+    from core.scoring import bind_hooks, build_registry, instantiate_from_goal, load_scoring, score
+    from core.selfeval.actuals import leaf_rows
+
+    data = _json_file(data_path)
+    if not isinstance(data, dict) or not isinstance(data.get("scores", {}), dict) \
+            or not isinstance(data.get("actuals", {}), dict):
+        click.echo(f'{data_path}: expected {{"fields": {{…}}, "scores": {{leaf_id: {{…}}}}}}', err=True)
+        sys.exit(1)
+
+    def fail(where: Path, problems) -> None:
+        for problem in problems:
+            click.echo(f"{where}: {problem.path}: {problem.message}", err=True)
+        sys.exit(1)
 
     try:
         definition = load_definition(definition_path)
-        if not definition.raw.get("scoring"):
-            raise click.ClickException(f"{definition_path}: the definition has no `scoring` section")
-        tree = load_scoring(definition.raw["scoring"], build_registry(hook().register_scoring_rules()))
     except DefinitionInvalid as invalid:
-        for problem in invalid.problems:
-            click.echo(f"{definition_path}: {problem.path}: {problem.message}", err=True)
-        sys.exit(1)
+        fail(definition_path, invalid.problems)
+    if not definition.raw.get("scoring"):
+        raise click.ClickException(f"{definition_path}: the definition has no `scoring` section")
+    scoring = definition.raw["scoring"]
+    if goal_path is not None:
+        try:
+            scoring = instantiate_from_goal(scoring, _goal_definition(goal_definition_path), _goal_data(goal_path))
+        except DefinitionInvalid as invalid:  # a level without rows, row weights that do not add up
+            fail(goal_path, invalid.problems)
+    elif _has_from_goal(scoring.get("nodes")):
+        raise click.ClickException(
+            f"{definition_path}: its scoring has `from_goal` groups, whose leaves are the goal form's indicator "
+            'rows: pass the goal with --goal goal.json (docs/scoring.md, "Scoring from the command line")')
     try:
-        data = json.loads(data_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        click.echo(f"{data_path}: not valid JSON: {error}", err=True)
-        sys.exit(1)
-    if not isinstance(data, dict) or not isinstance(data.get("scores", {}), dict):
-        click.echo(f'{data_path}: expected {{"fields": {{…}}, "scores": {{leaf_id: {{…}}}}}}', err=True)
-        sys.exit(1)
-    result = score(tree, data.get("scores") or {}, fields=data.get("fields") or {}, hooks=bind_hooks(hook(), jurisdiction=None))
+        tree = load_scoring(scoring, build_registry(hook().register_scoring_rules()))
+    except DefinitionInvalid as invalid:
+        fail(definition_path, invalid.problems)
+    scores = {key: dict(value) if isinstance(value, dict) else value
+              for key, value in (data.get("scores") or {}).items()}
+    # An actual typed against a goal row (as in the goals vs actuals table) is the
+    # input of the leaf made from that row, unless the leaf's own input gives one.
+    rows = leaf_rows({"scoring": scoring})
+    for row_id, actual in (data.get("actuals") or {}).items():
+        if row_id in rows and isinstance(scores.setdefault(rows[row_id], {}), dict):
+            scores[rows[row_id]].setdefault("actual", actual)
+    result = score(tree, scores, fields=data.get("fields") or {}, hooks=bind_hooks(hook(), jurisdiction=None))
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     if not result.ok:
         for problem in result.problems:
             click.echo(f"{data_path}: {problem.path}: {problem.message}", err=True)
         sys.exit(1)
+
+
+def _json_file(path: Path):
+    """A JSON file's content, or exit 1 naming the file."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        click.echo(f"{path}: not valid JSON: {error}", err=True)
+        sys.exit(1)
+
+
+def _has_from_goal(nodes) -> bool:
+    """Whether a scoring tree still has ``from_goal`` groups without their leaves."""
+    return any(isinstance(node, dict) and ((node.get("from_goal") and not node.get("children"))
+                                           or _has_from_goal(node.get("children")))
+               for node in nodes or ())
+
+
+def _goal_data(path: Path) -> dict:
+    """The goal form's data from ``path``: the data itself or the API's submission document."""
+    goal = _json_file(path)
+    if isinstance(goal, dict) and isinstance(goal.get("data"), dict):
+        goal = goal["data"]  # GET /api/v1/projects/<id>/submissions/goal
+    if not isinstance(goal, dict) or not isinstance(goal.get("indicators"), list):
+        click.echo(f'{path}: expected the goal form\'s data, {{"indicators": [{{"id", "level1", "level2", "name", '
+                   f'"target", …}}, …]}}, or the API\'s submission document {{"data": {{…}}}}', err=True)
+        sys.exit(1)
+    return goal
+
+
+def _goal_definition(path: Path | None) -> dict:
+    """The goal form's definition, or ``{}`` (levels then go unchecked)."""
+    from core.definitions.errors import DefinitionInvalid
+    from core.definitions.loader import load_definition
+
+    if path is None:
+        return {}
+    try:
+        loaded = load_definition(path)
+    except DefinitionInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"{path}: {problem.path}: {problem.message}", err=True)
+        sys.exit(1)
+    if loaded.kind != "goal":
+        raise click.ClickException(f"{path}: not a goal form (its kind is {loaded.kind!r})")
+    return dict(loaded.raw)

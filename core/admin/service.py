@@ -532,10 +532,7 @@ def import_pack(doc: Any, actor=None) -> tuple[Jurisdiction, list[FormDefinition
            detail={"code": pack.code, "created": created,
                    "published": [{"kind": r.kind, "version": r.version} for r in published]})
     if actor is not None and created and not may_administer(actor, jurisdiction):
-        actor.memberships.append(Membership(role=Role.ADMIN.value, jurisdiction=jurisdiction))
-        db.session.flush()
-        record("membership.create", "user", actor.id, actor=actor, jurisdiction_id=jurisdiction.id,
-               detail={"role": Role.ADMIN.value, "scope": pack.code})
+        grant_role(actor, Role.ADMIN.value, jurisdiction=jurisdiction, actor=actor)
     return jurisdiction, published, created
 
 
@@ -585,8 +582,6 @@ def create_user(jurisdiction: Jurisdiction, *, username: str, display_name: str,
     elif db.session.scalar(select(User).where(User.username == username)) is not None:
         problems.append(Problem("username", f"用户名「{username}」已被使用", "duplicate"))
     problems += [Problem("password", message, "weak_password") for message in password_problems(password)]
-    if role not in ROLE_LABELS:
-        problems.append(Problem("role", f"未知的角色「{role}」", "invalid"))
     organization = target = None
     if scope.startswith("o") and is_id(scope[1:]):
         organization = db.session.get(Organization, int(scope[1:]))
@@ -598,12 +593,7 @@ def create_user(jurisdiction: Jurisdiction, *, username: str, display_name: str,
         if target is None or target.id not in administered_ids(actor) or \
                 target.id not in {j.id for j in _subtree(jurisdiction)}:
             target = None
-    if organization is None and target is None:
-        problems.append(Problem("scope", "请选择本辖区内的单位或辖区作为范围", "scope_invalid"))
-    elif role == "filer" and organization is None:
-        problems.append(Problem("scope", "填报人须属于一个单位（业务部门）", "scope_invalid"))
-    elif role in ("reviewer", "admin") and target is None:
-        problems.append(Problem("scope", gettext("%(role)s的范围须为辖区", role=ROLE_LABELS[role]), "scope_invalid"))
+    problems += scope_problems(role, organization, target)
     if problems:
         raise AdminRefused(gettext("有 %(n)s 处问题，未创建用户", n=len(problems)), problems)
     user = User(username=username, display_name=display_name.strip()[:120] or username)
@@ -616,6 +606,50 @@ def create_user(jurisdiction: Jurisdiction, *, username: str, display_name: str,
            detail={"username": username, "role": role,
                    "scope": organization.name if organization is not None else target.code})
     return user
+
+
+def scope_problems(role: str, organization: Organization | None, jurisdiction: Jurisdiction | None) -> list[Problem]:
+    """The one rule of who holds which role where, for a new user and for a grant alike:
+    a filer belongs to an organization (业务部门), a reviewer or an admin to a
+    jurisdiction, a leader to either."""
+    problems = []
+    if role not in ROLE_LABELS:
+        problems.append(Problem("role", f"未知的角色「{role}」（可选：{'、'.join(ROLE_LABELS)}）", "invalid"))
+    if organization is None and jurisdiction is None:
+        problems.append(Problem("scope", "请选择本辖区内的单位或辖区作为范围", "scope_invalid"))
+    elif role == "filer" and organization is None:
+        problems.append(Problem("scope", "填报人须属于一个单位（业务部门）", "scope_invalid"))
+    elif role in ("reviewer", "admin") and jurisdiction is None:
+        problems.append(Problem("scope", gettext("%(role)s的范围须为辖区", role=ROLE_LABELS[role]), "scope_invalid"))
+    return problems
+
+
+def grant_role(user: User, role: str, *, jurisdiction: Jurisdiction | None = None,
+               organization: Organization | None = None, actor=None, via: str = "") -> Membership:
+    """Give an existing user one more role, with the rule of :func:`scope_problems` and the
+    audit event ``membership.create`` (the command line's ``users grant``, and a pack
+    importer becoming the admin of the jurisdiction it created).
+
+    :param via: how it was granted (``cli``), recorded in the event.
+    :raises AdminRefused: an unknown role, a scope the role cannot have, or a role the
+        user already holds there.
+    """
+    problems = scope_problems(role, organization, jurisdiction)
+    scope = organization.name if organization is not None else jurisdiction.code if jurisdiction is not None else ""
+    if not problems and any(m.role == role and m.organization_id == (organization.id if organization else None)
+                            and m.jurisdiction_id == (jurisdiction.id if jurisdiction else None)
+                            for m in user.memberships):
+        problems.append(Problem("scope", f"用户「{user.username}」已是「{scope}」的{ROLE_LABELS[role]}", "duplicate"))
+    if problems:
+        raise AdminRefused(gettext("有 %(n)s 处问题，未授予角色", n=len(problems)), problems)
+    membership = Membership(role=role, organization=organization, jurisdiction=jurisdiction)
+    user.memberships.append(membership)
+    db.session.flush()
+    home = jurisdiction if jurisdiction is not None else organization.jurisdiction
+    record("membership.create", "user", user.id, actor=actor, jurisdiction_id=home.id,
+           organization_id=organization.id if organization is not None else None,
+           detail={"username": user.username, "role": role, "scope": scope, **({"via": via} if via else {})})
+    return membership
 
 
 def _subtree(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
