@@ -10,6 +10,7 @@ messages are Chinese, each with a stable code (:func:`validation_errors`).
 from __future__ import annotations
 
 import math
+import re
 from datetime import timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
@@ -107,13 +108,20 @@ class Money(fields.String):
     default_error_messages = {**_messages("not_a_number", "必须是数字，收到「{input}」"),
                               "negative": Coded("negative", "不能为负数"),
                               "too_large": Coded("too_large", "数值过大")}
+    #: What the server accepts, stated in the OpenAPI document (digits, thousands commas,
+    #: up to two decimals below 10^15), so a client's generator never sends "" or "-1".
+    PATTERN = r"^[0-9]{1,3}(,?[0-9]{3}){0,4}(\.[0-9]{1,2})?$"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {"pattern": self.PATTERN, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         if isinstance(value, (int, Decimal)) or (isinstance(value, float) and math.isfinite(value)):
             text = str(value)
-        elif isinstance(value, str):
+        elif isinstance(value, str) and re.fullmatch("-?" + self.PATTERN.strip("^$"), value.strip()):
             text = value.replace(",", "").strip()
         else:
             raise self.make_error("invalid", input=value)
@@ -144,6 +152,16 @@ class JsonList(fields.List):
 class Obj(fields.Nested):
     default_error_messages = {**_messages("not_object", "必须是 JSON 对象（{…}）"),
                               "type": Coded("not_object", "必须是 JSON 对象（{…}）")}
+
+
+class ServerKept(fields.Raw):
+    """Part of a form's data the server keeps (computed values, the scoring tree): a client
+    may send back what it read, ``null`` included; it is ignored."""
+
+    default_error_messages = _messages("invalid", "取值无效")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_none=True, load_default=None, **kwargs)
 
 
 class UtcDateTime(fields.DateTime):
@@ -310,10 +328,13 @@ class SubmissionDataSchema(ApiSchema):
     milestones = JsonObject(keys=fields.String(), **doc("资金支出计划：节点 id → 累计百分比"))
     indicators = JsonList(Obj(IndicatorRowSchema), **doc("绩效指标行"))
     scores = JsonObject(keys=fields.String(), **doc("自评表：末级指标 id → 评分输入"))
+    actuals = JsonObject(keys=Text(), values=Text(allow_none=True),
+                         **doc("自评表：目标行 id → 实际完成值（文本，如「95.39%」「2185人」）"))
     # Kept by the server: accepted so a client may send back what it read, then ignored.
-    computed = fields.Raw(**doc("计算值；由服务器计算，提交时忽略"))
-    scoring = fields.Raw(**doc("自评表的评分体系；由服务器保存，提交时忽略"))
-    goal_revision_id = fields.Raw(**doc("自评依据的目标表版本；由服务器保存，提交时忽略"))
+    computed = ServerKept(**doc("计算值；由服务器计算，提交时忽略"))
+    scoring = ServerKept(**doc("自评表的评分体系；由服务器保存，提交时忽略"))
+    goal_revision_id = ServerKept(**doc("自评依据的目标表版本；由服务器保存，提交时忽略"))
+    evidence = ServerKept(**doc("满意度调查等来源的佐证；由服务器保存，提交时忽略"))
 
 
 class SubmissionSchema(ApiSchema):

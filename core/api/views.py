@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import selectinload
 
 from core.api import schemas as s
 from core.api.auth import authenticate, rate_limit_key
@@ -52,7 +53,7 @@ CREATABLE_KINDS = ("goal", "self_evaluation")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
 #: Keys of ``data`` a client writes; the rest (``scoring``, ``goal_revision_id``) the server keeps.
 CLIENT_DATA_KEYS = {"fields_": "fields", "milestones": "milestones", "indicators": "indicators",
-                    "scores": "scores"}
+                    "scores": "scores", "actuals": "actuals"}
 DERIVED_DATA_KEYS = ("computed",)
 
 
@@ -250,7 +251,7 @@ def definitions():
     if request.args.get("jurisdiction"):
         query = query.where(Jurisdiction.code == request.args["jurisdiction"])
     rows = db.session.scalars(query).all()
-    if request.args.get("latest") in ("1", "true", "yes"):
+    if _choice_arg("latest", ("0", "1")) == "1":
         latest: dict = {}
         for row in rows:  # ordered by version: the last one wins
             latest[(row.jurisdiction_id, row.kind)] = row
@@ -287,7 +288,12 @@ def projects():
         query = query.join(Submission, (Submission.project_id == Project.id) & (Submission.kind == kind)) \
             .where(Submission.state == state)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    # Related rows in one statement each, not per project: the list stays flat at any size.
     items = db.session.scalars(query.order_by(Project.year.desc(), Project.id)
+                               .options(selectinload(Project.organization).selectinload(Organization.jurisdiction),
+                                        selectinload(Project.submissions).load_only(
+                                            Submission.id, Submission.project_id, Submission.kind,
+                                            Submission.state, Submission.lock_version))
                                .limit(per_page).offset((page - 1) * per_page)).all()
     return jsonify(s.ProjectListSchema().dump({
         "items": [_project_data(p) for p in items], "page": page, "per_page": per_page, "total": total}))

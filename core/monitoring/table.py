@@ -9,14 +9,21 @@ are: an unknown filter or sort value is ignored, a malformed number is a 400.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from typing import Mapping
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from core.models import (FundingSuspension, MonitoringReport, Organization, PlannedExecution, Project, Submission,
-                         SubmissionRevision)
+from core.auth import access
+from core.extensions import db
+from core.listing import int_arg, like_pattern
+from core.models import (FormDefinition, FundingSuspension, Jurisdiction, MonitoringReport, Organization,
+                         PlannedExecution, Project, Role, Submission, SubmissionRevision, User)
+from core.monitoring import service
 from core.monitoring.settings import SEVERITY, Round
+from core.workflow.service import latest_published_many
 
 
 @dataclass
@@ -185,3 +192,88 @@ def make_row(values, jurisdiction_names: dict[int, str], supervised: set[int], f
                suspension=suspension, suspension_id=suspension_id,
                can_suspend=jurisdiction_id in supervised, can_file=organization_id in filed)
 
+
+
+# ------------------------------------------------------------ the whole table ------
+
+@dataclass
+class MonitoringTable:
+    """The table a user asked for with a query string: used by the page (one page of it)
+    and by the export job (every row), so both show the same rows in the same order."""
+
+    year: int
+    rounds: list[Round]
+    chosen: Round | None
+    sql: TableQuery
+    filters: dict
+    sort: str
+    descending: bool
+    jurisdiction_ids: list[int]
+
+    @property
+    def query(self) -> dict:
+        """The query string that reproduces this table."""
+        return {"year": self.year, "round": self.chosen.id if self.chosen else None,
+                **{k: v for k, v in self.filters.items() if v}, "sort": self.sort,
+                "dir": "desc" if self.descending else "asc"}
+
+    def ordered_ids(self):
+        """A SELECT of the matching project ids, in the table's order."""
+        return self.sql.ordered(self.sql.filtered(**self.filters, pattern=like_pattern(self.filters["q"])),
+                                self.sort, self.descending)
+
+    def rows(self, project_ids: list[int], user: User) -> list[Row]:
+        """The :class:`Row` of each id, in the order given: one statement (plus one for names)."""
+        names = {j.id: j.name() for j in db.session.scalars(select(Jurisdiction).where(
+            Jurisdiction.id.in_(self.jurisdiction_ids or [-1])))}
+        supervised = access.jurisdiction_scope(user, Role.REVIEWER)
+        filed = access.organization_scope(user, Role.FILER)
+        found = {values[0]: make_row(values, names, supervised, filed) for values in db.session.execute(
+            self.sql.rows_query(self.sql.base.where(Project.id.in_(project_ids or [-1]))))}
+        return [found[i] for i in project_ids if i in found]
+
+
+def _rounds(definitions: dict[int, FormDefinition]) -> list[Round]:
+    """The rounds of the jurisdictions in view (by id), ordered by month."""
+    seen: dict[str, Round] = {}
+    for definition in definitions.values():
+        for r in service.settings_of(definition).rounds:
+            seen.setdefault(r.id, r)
+    return sorted(seen.values(), key=lambda r: (r.month, r.id))
+
+
+def _matching_rounds(definitions: dict[int, FormDefinition], chosen: Round, year: int) -> dict[int, Round]:
+    """Each jurisdiction's round matching the one chosen: the same id, else the same month."""
+    out = {}
+    for jurisdiction_id, definition in definitions.items():
+        settings = service.settings_of(definition)
+        match = settings.round(chosen.id) or next((r for r in settings.rounds if r.month == chosen.month), None)
+        if match is not None:
+            out[jurisdiction_id] = match.in_year(year)
+    return out
+
+
+def build_table(user: User, args: Mapping[str, str]) -> MonitoringTable:
+    """The table of ``args`` (year, round, filters, sort) as ``user`` may see it."""
+    year = int_arg("year", None, 2000, 2100, args=args) or service.default_year(user)
+    visible = access.visible_projects(user).with_only_columns(Project.id)
+    jurisdiction_ids = list(db.session.scalars(
+        select(Organization.jurisdiction_id).join(Project).where(Project.id.in_(visible), runs_in(year)).distinct()))
+    definitions = latest_published_many(jurisdiction_ids, service.KIND)
+    rounds = _rounds(definitions)
+    this = date.today()
+    default_round = next((r.id for r in reversed(rounds) if year < this.year or r.month <= this.month),
+                         rounds[0].id if rounds else "")
+    round_id = args.get("round") if args.get("round") in [r.id for r in rounds] else default_round
+    chosen = next((r for r in rounds if r.id == round_id), None)
+    filters = {"light": args.get("light", ""), "state": args.get("state", ""),
+               "organization": int_arg("organization", None, 1, args=args), "suspended": args.get("suspended", ""),
+               "q": (args.get("q") or "").strip()[:100]}
+    filters["light"] = filters["light"] if filters["light"] in LIGHT_FILTERS else ""
+    filters["state"] = filters["state"] if filters["state"] in STATE_FILTERS else ""
+    filters["suspended"] = filters["suspended"] if filters["suspended"] in ("yes", "no") else ""
+    return MonitoringTable(
+        year=year, rounds=rounds, chosen=chosen,
+        sql=TableQuery(visible, year, _matching_rounds(definitions, chosen, year) if chosen else {}),
+        filters=filters, sort=args.get("sort") if args.get("sort") in SORT_KEYS else "light",
+        descending=args.get("dir", "desc") != "asc", jurisdiction_ids=jurisdiction_ids)

@@ -12,12 +12,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import params
 from core.auth import access
 from core.extensions import db
-from core.models import AuditEvent, FundingSuspension, MonitoringReport, Project
+from core.listing import paginate
+from core.models import (AuditEvent, FormDefinition, FundingSuspension, Jurisdiction, MonitoringReport, Organization,
+                         Project, Role)
 from core.monitoring import service
 from core.monitoring.lights import METHODS, TIERS, pct
 from core.monitoring.progress import planned_rate
 from core.monitoring.settings import LIGHT_LABELS, Round
-from core.monitoring.table import LIGHT_FILTERS, SORT_KEYS, STATE_FILTERS, Row, filter_rows, sort_rows
+from core.monitoring.table import LIGHT_FILTERS, STATE_FILTERS, build_table
 from core.webforms.builder import attach_problems, data_from_form, form_from_data
 from core.models import RectificationLetter
 from core.workflow import rectification, suspension as suspensions
@@ -49,51 +51,6 @@ def monitoring_summary(project: Project) -> dict:
 
 # ------------------------------------------------------------------ helpers ------
 
-def _years(projects: list[Project]) -> list[int]:
-    years = {y for p in projects for y in service.project_years(p)}
-    return sorted(years, reverse=True)
-
-
-def _rounds(projects: list[Project]) -> list[Round]:
-    """The rounds of the jurisdictions in view (by id), ordered by month."""
-    seen: dict[str, Round] = {}
-    for definition in {service.definition_for(p) for p in projects} - {None}:
-        for r in service.settings_of(definition).rounds:
-            seen.setdefault(r.id, r)
-    return sorted(seen.values(), key=lambda r: (r.month, r.id))
-
-
-def _project_round(project: Project, round_id: str, month: int, year: int) -> Round | None:
-    settings = service.settings_of(service.definition_for(project))
-    chosen = settings.round(round_id) or next((r for r in settings.rounds if r.month == month), None)
-    return chosen.in_year(year) if chosen else None
-
-
-def _row(project: Project, year: int, round: Round | None) -> Row:
-    revision = service.approved_goal(project)
-    active = suspensions.active_suspension(project)
-    row = Row(project_id=project.id, name=project.name, organization=project.organization.name,
-              organization_id=project.organization_id, jurisdiction=project.organization.jurisdiction.name(),
-              budget=project.budget, multi_year=bool(project.multi_year),
-              suspension=active.state if active else None, suspension_id=active.id if active else None,
-              can_suspend=access.can_supervise(current_user, project),
-              can_file=access.can_file_for(current_user, project.organization_id))
-    if round is None:
-        return row
-    row.round_id = round.id
-    row.planned_rate = planned_rate(service.goal_plan(revision), round.month)[0]
-    report = service.report_for(project, year, round.id)
-    if report is None:
-        return row
-    row.report_id, row.state = report.id, report.state
-    if report.state == "submitted":
-        lights = service.lights_of(report)
-        row.light, row.budget_light = report.project_light, lights.budget.light
-        row.execution_rate, row.planned_rate = lights.budget.execution_rate, lights.budget.planned_rate
-        row.progress, row.counts, row.alerts = lights.budget.value, lights.counts(), list(report.alerts or [])
-    return row
-
-
 def _fail(refused: TransitionRefused):
     flash(refused.message, "error")
     for problem in refused.problems[:20]:
@@ -105,29 +62,19 @@ def _fail(refused: TransitionRefused):
 @bp.route("/")
 @login_required
 def index():
-    args = request.args
-    year = params.int_arg("year", None, 2000, 2100) or service.default_year(current_user)
-    projects = service.projects_for_year(current_user, year)
-    rounds = _rounds(projects)
-    round_ids = [r.id for r in rounds]
-    this = date.today()
-    default_round = next((r.id for r in reversed(rounds) if year < this.year or r.month <= this.month),
-                         rounds[0].id if rounds else "")
-    round_id = args.get("round") if args.get("round") in round_ids else default_round
-    chosen = next((r for r in rounds if r.id == round_id), None)
-    rows = [_row(p, year, _project_round(p, round_id, chosen.month, year) if chosen else None) for p in projects]
-    filters = {k: args.get(k, "") for k in ("light", "state", "organization", "suspended", "q")}
-    shown = filter_rows(rows, **filters)
-    sort = args.get("sort") if args.get("sort") in SORT_KEYS else "light"
-    descending = args.get("dir", "desc") != "asc"
-    shown = sort_rows(shown, sort, descending)
-    organizations = sorted({(r.organization_id, r.organization) for r in rows}, key=lambda o: o[1])
-    summary = {light: sum(1 for r in rows if (r.light or "none") == light) for light in LIGHT_FILTERS}
-    query = {"year": year, "round": round_id, **{k: v for k, v in filters.items() if v}}
+    table = build_table(current_user, request.args)
+    page = paginate(table.ordered_ids(), table.query)
+    rows = table.rows(list(page.items), current_user)
+    counts = dict(db.session.execute(table.sql.summary()).all())
+    summary = {light: counts.get(None if light == "none" else light, 0) for light in LIGHT_FILTERS}
+    organizations = db.session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(
+            table.sql.base.with_only_columns(Project.organization_id, maintain_column_froms=True)))
+        .order_by(Organization.name)).all()
     return render_template(
-        "monitoring/index.html", rows=shown, total=len(rows), year=year, years=_years(
-            [p for p in db.session.scalars(access.visible_projects(current_user))]) or [year],
-        rounds=rounds, round=chosen, filters=filters, sort=sort, descending=descending, query=query,
+        "monitoring/index.html", rows=rows, page=page, total=sum(counts.values()), year=table.year,
+        years=service.visible_years(current_user) or [table.year], rounds=table.rounds, round=table.chosen,
+        filters=table.filters, sort=table.sort, descending=table.descending, query=table.query,
         organizations=organizations, summary=summary, light_filters=LIGHT_FILTERS, state_filters=STATE_FILTERS,
         state_labels=service.STATE_LABELS, suspension_labels=suspensions.STATE_LABELS)
 

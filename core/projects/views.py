@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, IntegerField, SelectField, StringField
@@ -18,8 +17,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from core.auth import access
 from core.audit import record
 from core.extensions import db
-from core.listing import int_arg, like_pattern, paginate, text_arg
-from core.models import AuditEvent, Organization, Project, Submission
+from core.listing import paginate
+from core.models import AuditEvent, Project, Submission
+from core.projects.queries import project_filters, project_list, project_years
 from core.webforms.builder import attach_problems, data_from_form, form_from_data, new_row_id
 from core.webforms.layout import indicator_layout
 from core.workflow import service
@@ -72,35 +72,11 @@ class ProjectForm(FlaskForm):
 @bp.route("/")
 @login_required
 def index():
-    goal = aliased(Submission)
-    filters = {"q": text_arg("q"), "year": int_arg("year", None, 2000, 2100), "state": request.args.get("state", "")}
-    query = (select(Project, goal.state)
-             .outerjoin(goal, and_(goal.project_id == Project.id, goal.kind == "goal"))
-             .where(Project.id.in_(access.visible_projects(current_user).with_only_columns(Project.id)))
-             .join(Project.organization).options(contains_eager(Project.organization))
-             .order_by(Project.year.desc(), Project.name, Project.id))
-    if filters["q"]:
-        pattern = like_pattern(filters["q"])
-        query = query.where(or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"),
-                                Organization.name.ilike(pattern, escape="\\")))
-    if filters["year"]:
-        query = query.where(Project.year == filters["year"])
-    if filters["state"] == "none":
-        query = query.where(goal.id.is_(None))
-    elif filters["state"] in STATE_LABELS:
-        query = query.where(goal.state == filters["state"])
-    else:
-        filters["state"] = ""
-    page = paginate(query, filters, scalars=False)
+    filters = project_filters(request.args)
+    page = paginate(project_list(current_user, filters), filters, scalars=False)
     return render_template("projects/index.html", page=page, state_labels=STATE_LABELS,
                            years=project_years(current_user),
                            can_create=bool(access.filer_organizations(current_user)))
-
-
-def project_years(user) -> list[int]:
-    """The budget years of the projects ``user`` sees, newest first (the year filter's choices)."""
-    visible = access.visible_projects(user).with_only_columns(Project.year).distinct()
-    return sorted(db.session.scalars(visible), reverse=True)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])

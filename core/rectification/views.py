@@ -6,12 +6,14 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.auth import access
 from core.extensions import db
-from core.models import MonitoringReport, RectificationItem, RectificationLetter
+from core.listing import like_pattern, paginate, text_arg
+from core.models import MonitoringReport, Organization, Project, RectificationItem, RectificationLetter
 from core.params import int_arg
 from core.workflow import rectification as workflow
 from core.workflow.transitions import TransitionRefused
@@ -19,13 +21,22 @@ from core.workflow.transitions import TransitionRefused
 bp = Blueprint("rectification", __name__, url_prefix="/rectification")
 
 BLANK_ROWS = 5
+OVERDUE_SHOWN = 50  # the oldest first; the count says how many more there are
 MAX_ROWS = workflow.MAX_ITEMS
 
 
-def _letters_in_scope() -> list[RectificationLetter]:
-    project_ids = select(access.visible_projects(current_user).subquery().c.id)
-    return list(db.session.scalars(select(RectificationLetter).where(RectificationLetter.project_id.in_(project_ids))
-                                   .order_by(RectificationLetter.id.desc())))
+def _in_scope(query):
+    """``query`` on letters, narrowed to the projects the user sees."""
+    visible = access.visible_projects(current_user).with_only_columns(Project.id)
+    return query.where(RectificationLetter.project_id.in_(visible))
+
+
+def _state_filter(state: str, today: date):
+    """The SQL condition of :func:`core.workflow.rectification.letter_state` being ``state``."""
+    items = select(RectificationItem.id).where(RectificationItem.letter_id == RectificationLetter.id)
+    closed = and_(items.exists(), ~items.where(RectificationItem.state != "accepted").exists())
+    overdue = items.where(RectificationItem.state == "open", RectificationItem.deadline < today).exists()
+    return {"closed": closed, "overdue": and_(~closed, overdue), "open": and_(~closed, ~overdue)}[state]
 
 
 def _letter_or_404(letter_id: int) -> RectificationLetter:
@@ -38,13 +49,31 @@ def _letter_or_404(letter_id: int) -> RectificationLetter:
 @login_required
 def index():
     today = date.today()
-    letters = _letters_in_scope()
     state = request.args.get("state", "")
-    if state in workflow.LETTER_STATES:
-        letters = [l for l in letters if workflow.letter_state(l, today) == state]
-    overdue = sorted((i for l in _letters_in_scope() for i in l.items if workflow.is_overdue(i, today)),
-                     key=lambda i: i.deadline)
-    return render_template("rectification/index.html", letters=letters, overdue=overdue, today=today, state=state,
+    state = state if state in workflow.LETTER_STATES else ""
+    filters = {"state": state, "q": text_arg("q"), "year": int_arg("year", None, 2000, 2100)}
+    letters = _in_scope(select(RectificationLetter).join(RectificationLetter.project).join(Project.organization)) \
+        .options(contains_eager(RectificationLetter.project).contains_eager(Project.organization),
+                 selectinload(RectificationLetter.items)) \
+        .order_by(RectificationLetter.id.desc())
+    if state:
+        letters = letters.where(_state_filter(state, today))
+    if filters["q"]:
+        pattern = like_pattern(filters["q"])
+        letters = letters.where(or_(Project.name.ilike(pattern, escape="\\"), Organization.name.ilike(
+            pattern, escape="\\"), RectificationLetter.title.ilike(pattern, escape="\\")))
+    if filters["year"]:
+        letters = letters.where(Project.year == filters["year"])
+    overdue_items = _in_scope(select(RectificationItem).join(RectificationItem.letter).join(
+        RectificationLetter.project).join(Project.organization)).where(
+        RectificationItem.state == "open", RectificationItem.deadline < today)
+    overdue_total = db.session.scalar(select(func.count()).select_from(overdue_items.subquery()))
+    overdue = db.session.scalars(overdue_items.options(
+        contains_eager(RectificationItem.letter).contains_eager(RectificationLetter.project)
+        .contains_eager(Project.organization)).order_by(RectificationItem.deadline, RectificationItem.id)
+        .limit(OVERDUE_SHOWN)).all()
+    return render_template("rectification/index.html", page=paginate(letters, filters), overdue=overdue,
+                           overdue_total=overdue_total, today=today, state=state,
                            letter_state=lambda l: workflow.letter_state(l, today), states=workflow.LETTER_STATES,
                            sources=workflow.SOURCES)
 

@@ -8,6 +8,7 @@ have stored them, with monitoring reports, suspensions and scored self-evaluatio
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,8 +16,10 @@ from sqlalchemy import event, select
 
 from core.derived import store_plan
 from core.extensions import db
-from core.models import FundingSuspension, Jurisdiction, MonitoringReport, Project, Submission, SubmissionRevision
+from core.models import (FundingSuspension, Jurisdiction, MonitoringReport, Project, RectificationItem,
+                         RectificationLetter, Submission, SubmissionRevision)
 from core.monitoring import service as monitoring
+from tests.api.helpers import auth, issue_token
 from tests.conftest import login
 from tests.monitoring.helpers import BOYE_ORG, boye_project
 
@@ -45,6 +48,12 @@ def _clone(template: Project, index: int, organization, filer) -> Project:
         if index % 4 == 1:
             db.session.add(FundingSuspension(project=project, report=report, reason="进度严重滞后",
                                              suspended_by_id=filer.id))
+    if index % 5 == 1:
+        letter = RectificationLetter(project=project, source="evaluation", title=f"反馈函（{index}）",
+                                     issued_by_id=filer.id)
+        letter.items = [RectificationItem(problem="满意度调查样本不足", deadline=date(2024, 3, 31)),
+                        RectificationItem(problem="及时性指标未细化", deadline=date(2099, 3, 31))]
+        db.session.add(letter)
     if index % 3 == 0:
         evaluation = Submission(project=project, kind="self_evaluation", definition=goal.definition,
                                 state="approved", data={}, score_total=Decimal(70 + index % 30),
@@ -79,11 +88,15 @@ PAGES = {
     "monitoring table": ("reviewer", f"/monitoring/?year={YEAR}&round=m06"),
     "monitoring, red first by rate": ("reviewer", f"/monitoring/?year={YEAR}&round=m06&sort=execution_rate"),
     "dashboard": ("leader", f"/dashboard/?year={YEAR}"),
+    "rectification": ("reviewer", "/rectification/"),
+    "rectification, overdue": ("reviewer", "/rectification/?state=overdue"),
     "disclosure": (None, "/public/boye/"),
+    "API project list": ("reviewer", "/api/v1/projects?per_page=50"),
+    "my exports": ("reviewer", "/jobs/"),
 }
 
 
-def _statements(app, client, path: str) -> int:
+def _statements(app, client, path: str, headers=None) -> int:
     count = 0
 
     def counter(*_args):
@@ -91,23 +104,27 @@ def _statements(app, client, path: str) -> int:
         count += 1
     event.listen(db.engine, "before_cursor_execute", counter)
     try:
-        response = client.get(path)
+        response = client.get(path, headers=headers)
     finally:
         event.remove(db.engine, "before_cursor_execute", counter)
     assert response.status_code == 200, (path, response.status_code)
+    assert response.mimetype != "application/json" or response.get_json(), path
     return count
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_statements_do_not_grow_with_rows(app, client, province, name):
     user, path = PAGES[name]
+    headers = None
     if user:
         login(client, user)
+    if path.startswith("/api/"):
+        headers = auth(issue_token(app, user))
     province(5)
-    client.get(path)  # warm: compiled definitions, session loads
-    few = _statements(app, client, path)
+    client.get(path, headers=headers)  # warm: compiled definitions, session loads
+    few = _statements(app, client, path, headers)
     province(50)
-    many = _statements(app, client, path)
+    many = _statements(app, client, path, headers)
     assert abs(many - few) <= TOLERANCE, f"{name}: {few} statements with 5 projects, {many} with 50"
 
 
@@ -131,6 +148,9 @@ def test_monitoring_table_filters_and_sorts_in_sql(app, client, province):
     assert "共 6 条" in html  # the six even-numbered copies have no June report
     suspended = client.get(f"/monitoring/?year={YEAR}&round=m06&suspended=yes").get_data(as_text=True)
     assert "共 3 条" in suspended  # copies 1, 5 and 9
+    overdue = client.get("/rectification/?state=overdue").get_data(as_text=True)
+    assert "共 3 条" in overdue  # copies 1, 6 and 11 have an item past its 2024 deadline
+    assert "共 0 条" not in client.get("/rectification/?state=open").get_data(as_text=True)
     rates = [r.execution_rate for r in db.session.scalars(select(MonitoringReport).where(
         MonitoringReport.state == "submitted"))]
     assert rates and all(r is not None for r in rates)

@@ -48,6 +48,8 @@ POLICIES: dict[str, frozenset[str]] = {
     "admins": frozenset({"admin", "admin_other"}),
     # One API token: the user who issued it.
     "token_owner": frozenset({"filer_a"}),
+    # One export job: the user who started it.
+    "job_owner": frozenset({"filer_a"}),
 }
 
 ACCESS: dict[tuple[str, str], str] = {
@@ -74,6 +76,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("api.me", "GET"): "signed_in",
     ("api.definitions", "GET"): "signed_in",
     ("api.projects", "GET"): "signed_in",
+    # Anyone signed in exports what they see; the job reads with the starter's scope.
+    ("jobs.start", "POST"): "signed_in",
+    ("jobs.index", "GET"): "signed_in",
+    ("jobs.status", "GET"): "job_owner",
+    ("jobs.download", "GET"): "job_owner",
+    ("jobs.retry", "POST"): "job_owner",
 
     ("projects.new_project", "GET"): "filers",
     ("projects.new_project", "POST"): "filers",

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import ApiToken, Assessment, FormDefinition, Jurisdiction
+from core.models import ApiToken, Assessment, FormDefinition, Job, Jurisdiction
 from core.monitoring.service import start_report
 from core.selfeval.start import start_self_evaluation
 from core.workflow import rectification, suspension
@@ -78,6 +78,10 @@ def build(people) -> World:
                             state="self_submitted", self_inputs={}, evidence={}, assessed_inputs={})
     db.session.add_all([town, sheet, assessment])
 
+    job = Job(kind="projects_xlsx", params={}, user_id=filer.id, state="done", result_path="absent.xlsx",
+              result_name="项目.xlsx")
+    db.session.add(job)
+
     world = World()
     for role, user in users.items():
         token, secret = ApiToken.issue(user, "矩阵")
@@ -96,6 +100,7 @@ def build(people) -> World:
         "slug": survey.slug, "assessment_id": assessment.id, "token_id": own_token.id,
         "definition_id": definition, "code": "boye", "kind": "goal", "version": 1,
         "year": project.year, "assessor_id": boye.id, "jurisdiction_id": town.id, "round_id": "m06", "action": "exclude", "filename": "app.css",
+        "job_id": job.id,
     }
     assert selfeval.id
     return world
