@@ -125,6 +125,10 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (monitoring_bp, rectification_bp, assessment_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
+    from core.jobs.views import bp as jobs_bp  # exports and PDF ZIPs, on RQ when REDIS_URL is set
+
+    app.register_blueprint(jobs_bp)
+
     from core.admin import bp as admin_bp  # low-code administration: jurisdictions, forms, packs, people
 
     app.register_blueprint(admin_bp)

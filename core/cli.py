@@ -23,6 +23,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     from core.auth.cli import users  # users set-password
+    from core.jobs.worker import jobs  # jobs worker
+
+    app.cli.add_command(jobs)
 
     app.cli.add_command(users)
 

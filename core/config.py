@@ -63,6 +63,9 @@ def default_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # forms stay open for hours while a filer types
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Background jobs (core/jobs/): RQ on this Redis; without it jobs run in the web process.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", ""),
         # Extra plugin modules to load by import path (besides entry points).
         "PLUGINS": [p for p in os.environ.get("PERFFORMS_PLUGINS", "").split(",") if p],
     }

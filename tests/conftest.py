@@ -48,8 +48,8 @@ def _config(database_url: str) -> dict:
 
 
 @pytest.fixture
-def app(database_url, _schema):
-    app = create_app(_config(database_url))
+def app(database_url, _schema, tmp_path):
+    app = create_app({**_config(database_url), "EXPORT_DIR": str(tmp_path / "exports")})
     with app.app_context():
         sync_builtin_packs(plugin_manager())
         db.session.commit()

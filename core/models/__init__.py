@@ -9,6 +9,7 @@ from core.models.user import Membership, Role, User
 from core.models.assessment import Assessment
 from core.models.monitoring import FundingSuspension, MonitoringReport, PlannedExecution
 from core.models.rectification import RectificationItem, RectificationLetter
+from core.models.job import Job
 
 __all__ = [
     "ApiToken",
@@ -16,4 +17,4 @@ __all__ = [
     "Membership", "Organization", "Project", "Review", "Role", "Submission",
     "SubmissionRevision", "User",
 ]
-__all__ += ["Assessment", "FundingSuspension", "MonitoringReport", "PlannedExecution", "RectificationItem", "RectificationLetter"]
+__all__ += ["Job", "Assessment", "FundingSuspension", "MonitoringReport", "PlannedExecution", "RectificationItem", "RectificationLetter"]

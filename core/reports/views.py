@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -18,7 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.auth import access
 from core.extensions import db
-from core.i18n import current_lang, label
+from core.i18n import current_lang, label, localtime, zone_label
+from core.models.base import utcnow
 from core.models import Project, Submission
 from core.params import int_arg
 from core.reports import pdf, xlsx
@@ -65,7 +65,8 @@ def _submission(project: Project, kind: str) -> Submission:
 
 
 def _printed_at() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M")
+    """Now, in the installation's time zone and labelled so (a printout leaves the building)."""
+    return f"{localtime(utcnow())}（{zone_label()}）"
 
 
 def _goal_source(submission: Submission):
@@ -87,17 +88,25 @@ def form_pdf(project_id: int, kind: str):
         abort(404)
     submission = _submission(project, kind)
     if kind == "goal":
-        raw, data, revision_label = _goal_source(submission)
-        html = render_template(
-            "pdf/goal.html", project=project, fonts=pdf.font_urls(), units=UNITS,
-            paper=build_paper(raw, data, organization=project.organization.name, year=project.year,
-                              lang=current_lang(), max_span=pdf.MAX_ROWSPAN).move_to_annex(),
-            state_label=label(STATE_LABELS[submission.state]), revision_label=revision_label,
-            printed_at=_printed_at())
+        body = goal_pdf(project, submission, *_goal_source(submission))
     else:
-        html = _self_evaluation_html(project, submission)
-    title = label(submission.definition.body.get("title"))
-    return _download(pdf.html_to_pdf(html), PDF_MIME, _filename(f"P{project.id}", project.name, title) + ".pdf")
+        body = pdf.html_to_pdf(_self_evaluation_html(project, submission))
+    return _download(body, PDF_MIME, pdf_name(project, submission))
+
+
+def pdf_name(project: Project, submission: Submission) -> str:
+    return _filename(f"P{project.id}", project.name, label(submission.definition.body.get("title"))) + ".pdf"
+
+
+def goal_pdf(project: Project, submission: Submission, raw: dict, data: dict, revision_label: str = "") -> bytes:
+    """The goal form as printed on paper (used by the download and the ZIP export job)."""
+    html = render_template(
+        "pdf/goal.html", project=project, fonts=pdf.font_urls(), units=UNITS,
+        paper=build_paper(raw, data, organization=project.organization.name, year=project.year,
+                          lang=current_lang(), max_span=pdf.MAX_ROWSPAN).move_to_annex(),
+        state_label=label(STATE_LABELS[submission.state]), revision_label=revision_label,
+        printed_at=_printed_at())
+    return pdf.html_to_pdf(html)
 
 
 def _scored(submission: Submission):

@@ -1,4 +1,4 @@
-"""stored derived values for lists at province scale
+"""stored derived values for lists at province scale; background jobs
 
 Scores, grades, monitoring rates and planned execution are written when their inputs
 change (issue 13) instead of recomputed on every view. The columns start empty;
@@ -47,7 +47,29 @@ def upgrade():
     )
 
 
+    op.create_table(
+        'job',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('kind', sa.String(40), nullable=False),
+        sa.Column('params', sa.JSON(), nullable=False),
+        sa.Column('user_id', sa.Integer(), sa.ForeignKey('user_account.id'), nullable=False),
+        sa.Column('state', sa.String(10), nullable=False),
+        sa.Column('done', sa.Integer(), nullable=False),
+        sa.Column('total', sa.Integer(), nullable=False),
+        sa.Column('error', sa.Text(), nullable=False),
+        sa.Column('result_path', sa.String(200), nullable=True),
+        sa.Column('result_name', sa.String(200), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index('ix_job_user_id', 'job', ['user_id'])
+
+
 def downgrade():
+    op.drop_index('ix_job_user_id', table_name='job')
+    op.drop_table('job')
     op.drop_table('planned_execution')
     op.drop_index('ix_monitoring_report_year_round', table_name='monitoring_report')
     with op.batch_alter_table('monitoring_report') as batch:
