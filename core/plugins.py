@@ -14,7 +14,7 @@ from core.scoring.tree import ScoringTree
 
 # Built-in behaviour, registered exactly like any other plugin so it can be
 # replaced or overridden (defaults use ``trylast``).
-DEFAULT_PLUGINS: tuple[str, ...] = ("core.default_rules",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("core.default_rules", "core.selfeval.goal_check")
 
 EXTENSION_KEY = "perfforms.plugins"
 TREES_KEY = "perfforms.scoring_trees"

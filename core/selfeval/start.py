@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from core.definitions.errors import DefinitionInvalid
 from core.extensions import db
 from core.models import SubmissionRevision
 from core.scoring import instantiate_from_goal
@@ -30,7 +31,14 @@ def start_self_evaluation(project, actor):
     if "scoring" in submission.data:
         return submission  # created (and instantiated) by a concurrent request a moment ago
     scoring = submission.definition.body.get("scoring") or {}
-    instantiated = instantiate_from_goal(scoring, approved.definition.body, approved.data)
+    try:
+        instantiated = instantiate_from_goal(scoring, approved.definition.body, approved.data)
+    except DefinitionInvalid as invalid:
+        # Approved before this was checked (or under an older self-evaluation form):
+        # say what is wrong and what to do, instead of failing.
+        raise TransitionRefused(gettext(
+            "已批复的绩效目标表无法生成自评表：%(problems)s。请对绩效目标表「申请调整」，补齐或改正指标行后重新报批。",
+            problems="；".join(p.message for p in invalid.problems)), invalid.problems) from None
     scores = {}
     for node in _walk(instantiated.get("nodes", [])):
         if node.get("goal_row"):

@@ -159,6 +159,12 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
         detail["changes"] = diff_data(previous, submission.data)
         _revision(submission, "submitted", actor)
     elif name in ("approve", "return"):
+        if name == "approve":
+            # Rules can change between submission and review (a new self-evaluation form,
+            # a plugin): approval re-runs the one check and refuses what it would refuse.
+            result = check(submission, submission.data)
+            if result.problems:
+                raise TransitionRefused(gettext("表单有错误，不能审核通过，请退回修改"), result.problems)
         db.session.add(Review(submission=submission, reviewer=actor, decision=name,
                               comment=comment, field_comments=field_comments or {}))
         if name == "approve":
