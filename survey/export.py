@@ -4,6 +4,11 @@ One row per response: number, submission time, seconds taken, status (valid,
 invalid), the reasons, then one column per question — one per statement of a
 matrix — with the chosen labels, and the free texts.
 
+Times are in the installation's zone (``DISPLAY_TIMEZONE``, 北京时间), as everywhere a
+user sees one, and the header says so (「提交时间（北京时间）」): a file leaves the app
+and its reader cannot know otherwise. XLSX gets a real date-time cell (naive, in that
+zone, with a number format), so a spreadsheet sorts and filters it as a time.
+
 Formula injection: a cell whose text starts with ``=``, ``+``, ``-``, ``@`` (or a
 tab or carriage return) is prefixed with an apostrophe, so a spreadsheet shows it
 as text instead of running it; characters XLSX cannot hold are dropped (both by
@@ -15,19 +20,25 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Iterator
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
 from core.definitions.model import FormDefinition
 from core.extensions import db
+from core.i18n import display_time, zone_label
 from core.reports.cells import safe_cell
 from survey.models import Survey, SurveyResponse
 from survey.service import definition_of
 from survey.validity import reason_labels
 
 BATCH = 1000
+#: How a submission time reads in the CSV, and its number format in XLSX.
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def columns(definition: FormDefinition) -> list[tuple[str, str, str]]:
@@ -54,11 +65,16 @@ def _cell(field, item_id: str, answers: dict) -> str:
 
 
 def header(definition: FormDefinition) -> list[str]:
-    return ["答卷编号", "提交时间", "用时（秒）", "状态", "无效原因"] + [h for _, _, h in columns(definition)]
+    return (["答卷编号", f"提交时间（{zone_label('zh')}）", "用时（秒）", "状态", "无效原因"]
+            + [h for _, _, h in columns(definition)])
 
 
 def rows(survey: Survey) -> Iterator[list]:
-    """Header, then one row per response (streamed from the database in batches)."""
+    """Header, then one row per response (streamed from the database in batches).
+
+    The submission time is a naive ``datetime`` in the display zone; each format
+    writes it its own way.
+    """
     definition = definition_of(survey)
     fields = definition.fields_by_id
     cols = columns(definition)
@@ -67,7 +83,7 @@ def rows(survey: Survey) -> Iterator[list]:
              .order_by(SurveyResponse.id).execution_options(yield_per=BATCH))
     for response in db.session.scalars(query):
         status = "无效（已排除）" if response.excluded else ("有效（已重新计入）" if response.reasons else "有效")
-        line = [response.id, response.submitted_at.strftime("%Y-%m-%d %H:%M:%S"),
+        line = [response.id, display_time(response.submitted_at),
                 response.seconds if response.seconds is not None else "", status,
                 "；".join(reason_labels(response.reasons))]
         line += [_cell(fields[q], i, response.answers or {}) for q, i, _ in cols]
@@ -80,7 +96,7 @@ def to_csv(survey: Survey) -> Iterator[str]:
     writer = csv.writer(buffer)
     yield "\ufeff"
     for line in rows(survey):
-        writer.writerow(line)
+        writer.writerow([v.strftime(TIME_FORMAT) if isinstance(v, datetime) else v for v in line])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -92,7 +108,13 @@ def to_xlsx(survey: Survey) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("答卷")
     for line in rows(survey):
-        sheet.append(line)
+        sheet.append([_time_cell(sheet, v) if isinstance(v, datetime) else v for v in line])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _time_cell(sheet, value: datetime) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = XLSX_TIME_FORMAT
+    return cell

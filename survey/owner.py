@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from core.auth import access
 from core.extensions import db
+from core.i18n import localtime
 from core.models import AuditEvent
 from survey import charts, export
 from survey import results as survey_results
@@ -232,7 +233,7 @@ def invitations(project_id: int, survey_id: int):
     db.session.commit()
     url = public_url(survey)
     lines = ["\ufeff邀请码,填答链接"] + [f"{format_code(code)},{url}?c={code}" for code in codes]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = localtime(datetime.now(timezone.utc), "%Y%m%d-%H%M%S")  # the time the user sees on their clock
     return Response("\r\n".join(lines) + "\r\n", mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="invitations-{survey.slug}-{stamp}.csv"',
                              "Cache-Control": "no-store"})

@@ -21,7 +21,7 @@ from flask_babel import gettext
 from core.audit import record
 from core.auth import access
 from core.extensions import db
-from core.i18n import label
+from core.i18n import display_time, label, today as display_today
 from core.models import MonitoringReport, Project, RectificationItem, RectificationLetter, User
 from core.models.base import utcnow
 from core.workflow.transitions import TransitionRefused
@@ -50,7 +50,8 @@ def is_overdue(item: RectificationItem, today: date) -> bool:
 
 
 def answered_late(item: RectificationItem) -> bool:
-    return item.answered_at is not None and item.answered_at.date() > item.deadline
+    """Answered after the deadline's day ended — in the display zone, where the deadline is a date."""
+    return item.answered_at is not None and display_time(item.answered_at).date() > item.deadline
 
 
 def letter_state(letter: RectificationLetter, today: date) -> str:
@@ -89,7 +90,7 @@ def issue_letter(project: Project, actor: User, title: str, items: list[NewItem]
         raise TransitionRefused(gettext("反馈函至少须列出一个问题及整改期限"))
     if len(items) > MAX_ITEMS:
         raise TransitionRefused(gettext("一份反馈函最多 %(n)s 个问题", n=MAX_ITEMS))
-    today = today or date.today()
+    today = today or display_today()
     for number, item in enumerate(items, 1):
         _text(item.problem, gettext("第 %(n)s 个问题", n=number))
         if item.deadline < today:

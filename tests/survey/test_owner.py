@@ -252,7 +252,7 @@ def test_exports_neutralise_formulas(app, client, futian):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     header = rows[0]
-    assert header[:5] == ["答卷编号", "提交时间", "用时（秒）", "状态", "无效原因"]
+    assert header[:5] == ["答卷编号", "提交时间（北京时间）", "用时（秒）", "状态", "无效原因"]
     assert "请对慰问金发放的以下方面作出评价：发放及时，节前就能收到" in header
     first = dict(zip(header, rows[1]))
     assert first["状态"] == "有效" and first["用时（秒）"] == "180"

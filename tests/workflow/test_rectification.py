@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from core.workflow.transitions import TransitionRefused
 from tests.conftest import csrf_token, login
 from tests.monitoring.helpers import FUTIAN_ORG, futian_project
 
-TODAY = date.today()
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the display zone's date, as the workflow's
 
 
 @pytest.fixture
@@ -136,3 +137,25 @@ def test_pages_without_javascript(app, client, futian):
     login(client, "reviewer_b")
     assert client.get(letter_url).status_code == 404
     assert "慰问退休职工人数目标值只设上限" not in client.get("/rectification/").get_data(as_text=True)
+
+
+def test_deadlines_are_days_in_the_display_zone(app, client, futian):
+    """Answered at 2023-06-30 17:30 UTC is 2023-07-01 01:30 in Beijing: after a 30 June deadline."""
+    project, u = futian
+    letter = _letter(project, u["reviewer"])
+    item = letter.items[0]
+    workflow.answer_item(item, u["filer"], "已整改")
+    item.deadline = datetime(2023, 6, 30).date()
+    item.answered_at = datetime(2023, 6, 30, 17, 30, tzinfo=timezone.utc)
+    letter.created_at = datetime(2023, 6, 30, 16, 5, tzinfo=timezone.utc)
+    db.session.commit()
+    assert workflow.answered_late(item)
+    item.answered_at = datetime(2023, 6, 30, 15, 59, tzinfo=timezone.utc)  # 23:59 in Beijing: in time
+    assert not workflow.answered_late(item)
+    item.answered_at = datetime(2023, 6, 30, 17, 30, tzinfo=timezone.utc)
+    db.session.commit()
+    login(client, "filer_f")
+    page = client.get(f"/rectification/{letter.id}").get_data(as_text=True)
+    assert "reviewer_f 2023-07-01 ·" in page                                      # issued at 00:05 in Beijing
+    assert "整改期限：2023-06-30" in page
+    assert "filer_f · 2023-07-01 · <span class=\"overdue\">逾期反馈</span>" in page
