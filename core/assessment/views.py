@@ -1,7 +1,6 @@
 """The work-scoring sheet pages: the assessor's overview and ranking, the sheet itself."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.i18n import today as local_today
 from core.assessment import service
 from core.assessment.sheet import build_sheet, input_text, inputs_from_form, ranking
 from core.auth import access
@@ -36,7 +36,7 @@ def _year() -> int:
     if value is not None and 2000 <= value <= 2100:
         return value
     years = db.session.scalars(select(Assessment.year).order_by(Assessment.year.desc())).first()
-    return years or date.today().year
+    return years or local_today().year
 
 
 def _overview(assessor: Jurisdiction, year: int) -> dict:
@@ -60,7 +60,7 @@ def index():
     year = _year()
     overviews = [_overview(j, year) for j in service.assessor_jurisdictions(current_user)]
     own = service.own_assessments(current_user)
-    years = sorted({year, date.today().year, date.today().year - 1,
+    years = sorted({year, local_today().year, local_today().year - 1,
                     *db.session.scalars(select(Assessment.year).distinct())}, reverse=True)
     return render_template("assessment/index.html", overviews=overviews, own=own, year=year, years=years,
                            labels=service.STATE_LABELS, display=display)

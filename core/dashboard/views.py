@@ -2,7 +2,6 @@
 distributions; execution against plan over the year. Charts are inline SVG."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from core.dashboard.data import build
 from core.monitoring.lights import pct
 from core.monitoring.service import default_year
 from core.monitoring.settings import LIGHT_LABELS
-from core.i18n import label
+from core.i18n import today as local_today, label
 from core.params import int_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -48,7 +47,7 @@ def index():
              (_("实际执行"), "primary", [float(a) if a is not None else None for _m, _p, a, _c in board.execution])],
             _("全年预算执行：计划与实际（累计，按预算加权）")),
     }
-    years = list(range(date.today().year, date.today().year - 6, -1))
+    years = list(range(local_today().year, local_today().year - 6, -1))
     if year not in years:
         years.append(year)
     return render_template("dashboard/index.html", board=board, svg=svg, year=year, years=sorted(years, reverse=True),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from typing import BinaryIO, Callable
 
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from core.extensions import db
-from core.i18n import label
+from core.i18n import today as local_today, label
 from core.jobs.queue import JobFailed
 from core.models import Job, Project, User
 from core.reports.cells import safe_cell
@@ -108,7 +107,7 @@ def projects_xlsx(job: Job, out: BinaryIO, progress: Progress) -> str:
                 label(STATE_LABELS[state]) if state else _("未填报"))])
         db.session.expunge_all()
     book.save(out)
-    return f"{_('项目')}-{date.today().isoformat()}.xlsx"
+    return f"{_('项目')}-{local_today().isoformat()}.xlsx"
 
 
 # --------------------------------------------------------- a department's PDFs ------

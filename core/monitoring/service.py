@@ -13,7 +13,7 @@ from core.derived import money_factor
 from core.auth import access
 from core.definitions.data import validate_data
 from core.extensions import db
-from core.i18n import current_lang, label
+from core.i18n import today as local_today, current_lang, label
 from core.models import FormDefinition, MonitoringReport, Project, SubmissionRevision, User
 from core.models.base import utcnow
 from core.monitoring.lights import ProjectLights, evaluate, report_problems
@@ -79,10 +79,8 @@ def visible_years(user: User) -> list[int]:
 
 def default_year(user: User) -> int:
     """The latest budget year (not in the future) with a project ``user`` sees, else this year."""
-    from datetime import date
-
     years = visible_years(user)
-    this_year = date.today().year
+    this_year = local_today().year
     past = [y for y in years if y <= this_year]
     return past[0] if past else (years[-1] if years else this_year)
 

@@ -9,13 +9,13 @@ are: an unknown filter or sort value is ignored, a malformed number is a 400.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Mapping
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from core.i18n import today as local_today
 from core.auth import access
 from core.extensions import db
 from core.listing import int_arg, like_pattern
@@ -261,7 +261,7 @@ def build_table(user: User, args: Mapping[str, str]) -> MonitoringTable:
         select(Organization.jurisdiction_id).join(Project).where(Project.id.in_(visible), runs_in(year)).distinct()))
     definitions = latest_published_many(jurisdiction_ids, service.KIND)
     rounds = _rounds(definitions)
-    this = date.today()
+    this = local_today()
     default_round = next((r.id for r in reversed(rounds) if year < this.year or r.month <= this.month),
                          rounds[0].id if rounds else "")
     round_id = args.get("round") if args.get("round") in [r.id for r in rounds] else default_round

@@ -13,12 +13,10 @@ from core import params
 from core.auth import access
 from core.extensions import db
 from core.listing import paginate
-from core.models import (AuditEvent, FormDefinition, FundingSuspension, Jurisdiction, MonitoringReport, Organization,
-                         Project, Role)
+from core.models import AuditEvent, FundingSuspension, MonitoringReport, Organization, Project
 from core.monitoring import service
 from core.monitoring.lights import METHODS, TIERS, pct
-from core.monitoring.progress import planned_rate
-from core.monitoring.settings import LIGHT_LABELS, Round
+from core.monitoring.settings import LIGHT_LABELS
 from core.monitoring.table import LIGHT_FILTERS, STATE_FILTERS, build_table
 from core.webforms.builder import attach_problems, data_from_form, form_from_data
 from core.models import RectificationLetter

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.i18n import today as local_today
 from core.auth import access
 from core.extensions import db
 from core.listing import like_pattern, paginate, text_arg
@@ -48,7 +49,7 @@ def _letter_or_404(letter_id: int) -> RectificationLetter:
 @bp.route("/")
 @login_required
 def index():
-    today = date.today()
+    today = local_today()
     state = request.args.get("state", "")
     state = state if state in workflow.LETTER_STATES else ""
     filters = {"state": state, "q": text_arg("q"), "year": int_arg("year", None, 2000, 2100)}
@@ -139,7 +140,7 @@ def new():
 @login_required
 def letter(letter_id: int):
     found = _letter_or_404(letter_id)
-    today = date.today()
+    today = local_today()
     return render_template("rectification/letter.html", letter=found, project=found.project, today=today,
                            is_overdue=lambda i: workflow.is_overdue(i, today), answered_late=workflow.answered_late,
                            state=workflow.letter_state(found, today), states=workflow.LETTER_STATES,
