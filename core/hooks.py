@@ -152,16 +152,22 @@ def indicator_evidence(project, row):
     """Supply the measured actual value of a goal indicator from another module.
 
     Called when a project's self-evaluation is opened for editing, once for each
-    approved goal indicator row that has no actual value yet (the survey module
-    answers for satisfaction rows whose survey has closed). Stops at the first
-    non-``None`` result.
+    approved goal indicator row (the survey module answers for satisfaction rows
+    whose survey has closed): empty values are filled, a value the filer typed is
+    kept, and a newer source than the one recorded is offered (「采用调查结果」).
+    Stops at the first non-``None`` result.
 
     :param project: the :class:`core.models.Project`.
     :param row: the goal indicator row dict (``id``, ``level1``, ``level2``, ``name``,
         ``target``…) from the approved goal revision.
     :return: ``{"actual": "95.39%", "note": "…", "url": "/projects/…"}`` — the value
         to fill in, a sentence saying where it comes from, and a link to the
-        evidence — or ``None`` when there is none.
+        evidence — or ``None`` when there is none. Optional keys: ``fields``, form
+        field id → value to fill when the self-evaluation has that field (Futian's
+        ``satisfaction_rate``, which its scored leaf reads), and ``source``, a
+        JSON-ready description of the evidence (``survey_id``, ``title``, ``valid``,
+        ``ci_low``, ``ci_high``…) recorded with the value; a different ``source``
+        than the recorded one is what makes a newer value offered.
     """
 
 

@@ -1,7 +1,7 @@
 """Scoring a self-evaluation submission with the engine, the plugins' rule types and hooks."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.plugins import compiled_scoring, hook, scoring_registry
 from core.scoring import bind_hooks, score
@@ -72,9 +72,23 @@ def score_submission(submission, data: dict | None = None, tree: ScoringTree | N
     """Score ``data`` (default: the stored data) of a self-evaluation submission."""
     data = submission.data if data is None else data
     jurisdiction = submission.project.organization.jurisdiction
-    return score(tree or load_tree(submission), data.get("scores") or {}, fields=data.get("fields") or {},
-                 hooks=bind_hooks(hook(), jurisdiction=jurisdiction),
-                 labels=field_labels(submission.definition.body))
+    tree = tree or load_tree(submission)
+    result = score(tree, data.get("scores") or {}, fields=data.get("fields") or {},
+                   hooks=bind_hooks(hook(), jurisdiction=jurisdiction),
+                   labels=field_labels(submission.definition.body))
+    return with_evidence_problems(result, tree, data)
+
+
+def with_evidence_problems(result: ScoreResult, tree: ScoringTree, data: dict) -> ScoreResult:
+    """``result`` with a problem at each leaf whose input differs from its evidence without a reason."""
+    from core.selfeval.evidence import evidence_problems  # the hand-over builds on scoring
+
+    extra = evidence_problems(tree, data) if data.get("evidence") else {}
+    if not extra:
+        return result
+    leaves = tuple(replace(leaf, problems=leaf.problems + (extra[leaf.id],)) if leaf.id in extra else leaf
+                   for leaf in result.leaves)
+    return replace(result, leaves=leaves, problems=result.problems + tuple(extra.values()))
 
 
 def _source_names(leaf: Node) -> list[str]:

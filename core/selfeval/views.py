@@ -10,7 +10,7 @@ from core.auth import access
 from core.extensions import db
 from core.scoring import display
 from core.selfeval.actuals import leaf_rows, unscored_rows
-from core.selfeval.evidence import fill_from_evidence
+from core.selfeval.evidence import adopt_evidence, fill_from_evidence
 from core.selfeval.scoring import input_specs, load_tree, score_submission
 from core.selfeval.start import KIND, goal_revision, start_self_evaluation
 from core.webforms.builder import attach_problems, data_from_form, form_from_data
@@ -94,12 +94,21 @@ def _layout(tree):
     return {"rows": rows, "depth": depth, "extras": extras}
 
 
-def _context(project, submission, data, tree, result, form=None):
+def _evidence_rows(data) -> dict[str, str]:
+    """Scoring leaf id → the goal row whose evidence it shows (from the goal row, or the field it reads)."""
+    rows = {leaf: row for row, leaf in leaf_rows(data).items()}
+    for row, ev in (data.get("evidence") or {}).items():
+        if (ev or {}).get("leaf"):
+            rows.setdefault(ev["leaf"], row)
+    return rows
+
+
+def _context(project, submission, data, tree, result, form=None, offers=None):
     field_ids = _field_ids(submission)
     goal = goal_revision(submission)
     return dict(
         unscored=unscored_rows(goal.data if goal else None, data), actuals=data.get("actuals") or {},
-        evidence=data.get("evidence") or {}, leaf_rows={v: k for k, v in leaf_rows(data).items()},
+        evidence=data.get("evidence") or {}, leaf_rows=_evidence_rows(data), offers=offers or {},
         project=project, submission=submission, raw=submission.definition.body, data=data, tree=tree,
         layout=_layout(tree), result=result, leaves={leaf.id: leaf for leaf in result.leaves},
         specs={leaf.id: input_specs(leaf, field_ids) for leaf in tree.leaves},
@@ -130,8 +139,9 @@ def page(project_id: int):
             flash(refused.message, "error")
             return redirect(url_for("projects.detail", project_id=project.id))
     goal = goal_revision(submission)
+    offers: dict = {}
     if can_file and submission.state in EDITABLE_STATES and goal is not None:
-        if fill_from_evidence(submission, goal.data, current_user):
+        if fill_from_evidence(submission, goal.data, current_user, offers=offers):
             db.session.commit()
             flash(_("已根据满意度调查结果填入实际完成值，请核对。"), "success")
     tree = load_tree(submission)
@@ -142,7 +152,7 @@ def page(project_id: int):
         checked = check(submission, submission.data)
         attach_problems(form, submission.data, visible_problems(submission, checked.problems))
         return render_template("selfeval/edit.html", **_context(project, submission, submission.data, tree,
-                                                                 result, form))
+                                                                 result, form, offers))
     return render_template("selfeval/view.html", **_context(project, submission, submission.data, tree, result),
                            can_review=access.can_review(current_user, submission))
 
@@ -179,6 +189,27 @@ def save(project_id: int):
             (409 if stale else 422)
     flash(_("已提交，等待财务部门审核") if action == "submit" else _("草稿已保存"), "success")
     return redirect(url_for("selfeval.page", project_id=project.id))
+
+
+@bp.route(URL + "/evidence/<row_id>", methods=["POST"])
+@login_required
+def adopt(project_id: int, row_id: str):
+    """「采用调查结果」: the newest evidence for a goal row replaces the values in the draft."""
+    project, submission = _page(project_id)
+    if submission is None:
+        abort(404)
+    if not access.can_file_for(current_user, project.organization_id):
+        abort(403)
+    goal = goal_revision(submission)
+    if submission.state not in EDITABLE_STATES or goal is None:
+        flash(_("此表当前不能修改"), "error")
+        return redirect(url_for("selfeval.page", project_id=project.id), 303)
+    if adopt_evidence(submission, goal.data, row_id, current_user):
+        db.session.commit()
+        flash(_("已采用调查结果，请核对。"), "success")
+    else:
+        flash(_("该指标没有已结束的调查结果可采用"), "error")
+    return redirect(url_for("selfeval.page", project_id=project.id), 303)
 
 
 @bp.route(URL + "/score", methods=["POST"])
