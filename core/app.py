@@ -11,7 +11,7 @@ from core.config import default_config
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.params import IdConverter
-from core.plugins import EXTENSION_KEY, make_plugin_manager
+from core.plugins import EXTENSION_KEY, build_registries, make_plugin_manager
 from core.security import install_input_guard, install_security_headers
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         extra=app.config.get("PLUGINS", ()),
         entry_points=app.config.get("LOAD_ENTRY_POINT_PLUGINS", True),
     )
+    # The hook contract: registries are built and checked now, so a plugin conflict
+    # stops start-up with a message rather than failing a request later.
+    build_registries(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     install_security_headers(app)

@@ -269,8 +269,8 @@ def score_command(definition_path: Path, data_path: Path, goal_path: Path | None
 
     from core.definitions.errors import DefinitionInvalid
     from core.definitions.loader import load_definition
-    from core.plugins import hook
-    from core.scoring import bind_hooks, build_registry, instantiate_from_goal, load_scoring, score
+    from core.plugins import hook, scoring_registry
+    from core.scoring import bind_hooks, instantiate_from_goal, load_scoring, score
     from core.selfeval.actuals import leaf_rows
 
     data = _json_file(data_path)
@@ -301,7 +301,7 @@ def score_command(definition_path: Path, data_path: Path, goal_path: Path | None
             f"{definition_path}: its scoring has `from_goal` groups, whose leaves are the goal form's indicator "
             'rows: pass the goal with --goal goal.json (docs/scoring.md, "Scoring from the command line")')
     try:
-        tree = load_scoring(scoring, build_registry(hook().register_scoring_rules()))
+        tree = load_scoring(scoring, scoring_registry())
     except DefinitionInvalid as invalid:
         fail(definition_path, invalid.problems)
     scores = {key: dict(value) if isinstance(value, dict) else value

@@ -87,8 +87,12 @@ def sync_builtin_packs(pm, force: bool = False) -> list[str]:
 
     An admin's browser edits of a built-in jurisdiction survive (see :func:`sync_pack`);
     a line says so when a changed file was not applied. ``force`` applies the files anyway.
+    The packs are those the plugins registered when the app started (each ``flask``
+    command starts its own app, so ``packs sync`` reads the files as they are now).
     """
-    packs = [pack for packs in pm.hook.register_jurisdictions() for pack in (packs or [])]
+    from core.plugins import jurisdiction_packs  # the plugins import the packs' loaders
+
+    packs = list(jurisdiction_packs(pm).values())  # a code registered twice raises PluginConflict
     lines = []
     for pack in _ordered(packs):
         jurisdiction, published, notes = sync_pack(pack, force=force)

@@ -8,7 +8,7 @@ import pluggy
 from flask import current_app, has_app_context
 
 from core import hooks
-from core.scoring import build_registry, load_scoring
+from core.scoring import RULES, DuplicateRuleType, build_registry, default_registry, load_scoring
 from core.scoring.cache import DEFAULT_SIZE, TreeCache, json_key
 from core.scoring.tree import ScoringTree
 
@@ -66,9 +66,84 @@ def per_plugin_set(name: str, build):
     return found[1]
 
 
-def scoring_registry():
+class PluginConflict(RuntimeError):
+    """Two plugins register the same id: start-up stops rather than keep one by load order."""
+
+
+def build_registries(app) -> None:
+    """Build every ``register_*`` registry of ``app`` now, as ``core.hooks`` promises.
+
+    Called by ``create_app``: a duplicate rule type, quality rule or jurisdiction code
+    stops start-up with an error naming both plugins, instead of a 500 at first use or a
+    pack silently dropped. The rule types come first, since loading a pack validates
+    its forms against them. A plugin registered later (tests do) rebuilds them on next
+    use (:func:`per_plugin_set`).
+    """
+    with app.app_context():
+        scoring_registry()
+        quality_registry()
+        jurisdiction_packs()
+
+
+def merge_registry(pm: pluggy.PluginManager, hook_name: str, what: str, key=lambda item: item.id,
+                   builtin: dict | None = None, builtin_owner: str = "", error=PluginConflict) -> dict:
+    """Merge what every plugin returns from the ``register_*`` hook ``hook_name``, keyed by ``key``.
+
+    :param builtin: entries present before any plugin (owned by ``builtin_owner``).
+    :raises error: an id registered twice, naming both plugins.
+    """
+    registry = dict(builtin or {})
+    owners = dict.fromkeys(registry, builtin_owner)
+    # get_hookimpls() is in registration order; a hook call runs them last first.
+    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        for item in impl.function() or ():
+            ident = key(item)
+            if ident in owners:
+                raise error(f"{what} {ident!r} is registered twice: by plugin {owners[ident]!r} and by "
+                            f"plugin {impl.plugin_name!r}; uninstall one or rename the {what}")
+            registry[ident] = item
+            owners[ident] = impl.plugin_name
+    return registry
+
+
+def build_scoring_registry(pm: pluggy.PluginManager):
     """The scoring engine's rule types plus every plugin's ``register_scoring_rules``."""
-    return per_plugin_set("scoring_rules", lambda: build_registry(hook().register_scoring_rules()))
+    merged = merge_registry(pm, "register_scoring_rules", "scoring rule type", builtin=RULES,
+                            builtin_owner="core.scoring", error=DuplicateRuleType)
+    return build_registry([rule for rule_id, rule in merged.items() if rule_id not in RULES])
+
+
+def scoring_registry():
+    """The current application's scoring rule types (built at start-up)."""
+    return per_plugin_set("scoring_rules", lambda: build_scoring_registry(plugin_manager()))
+
+
+def active_scoring_registry():
+    """The rule types a definition may use: the application's inside one, else the built-in ones.
+
+    Every validator of definitions and packs asks this, so a plugin's rule type is
+    accepted wherever the plugin is installed; a script without an app gets the engine's.
+    """
+    if has_app_context() and EXTENSION_KEY in current_app.extensions:
+        return scoring_registry()
+    return default_registry()
+
+
+def quality_registry() -> dict:
+    """The goal-quality rules of the current application, keyed by id."""
+    return per_plugin_set("quality_rules",
+                          lambda: merge_registry(plugin_manager(), "register_quality_rules", "quality rule"))
+
+
+def jurisdiction_packs(pm: pluggy.PluginManager | None = None) -> dict:
+    """Every pack the plugins register, keyed by jurisdiction code (a code twice is refused).
+
+    :param pm: a plugin manager; by default the current application's (built once).
+    """
+    if pm is None or (has_app_context() and pm is current_app.extensions.get(EXTENSION_KEY)):
+        return per_plugin_set("jurisdictions", lambda: merge_registry(
+            plugin_manager(), "register_jurisdictions", "jurisdiction", key=lambda pack: pack.code))
+    return merge_registry(pm, "register_jurisdictions", "jurisdiction", key=lambda pack: pack.code)
 
 
 def scoring_trees() -> TreeCache:

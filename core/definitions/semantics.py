@@ -251,15 +251,19 @@ def _weights_add_up(parent: Mapping, children: list[Mapping], path: str, lang: s
 # --- scoring ---------------------------------------------------------------------------------
 
 def check_scoring(doc: Mapping, lang: str) -> list[Problem]:
-    """The ``scoring`` section, by the scoring engine's own validator."""
+    """The ``scoring`` section, by the scoring engine's own validator.
+
+    Rule types are those of the running application (the engine's and every plugin's,
+    ``core.plugins.active_scoring_registry``); outside an application, the engine's.
+    """
     if "scoring" not in doc or not isinstance(doc["scoring"], Mapping):
         return []
     try:
+        from core.plugins import active_scoring_registry
         from core.scoring.schema import validate_scoring
-
-        return list(validate_scoring(doc["scoring"], path="scoring"))
     except ImportError:  # the scoring engine is optional for the definition language
         return []
+    return list(validate_scoring(doc["scoring"], path="scoring", registry=active_scoring_registry()))
 
 
 # --- matrix rows and satisfaction scales (surveys) ------------------------------------------

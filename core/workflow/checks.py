@@ -13,7 +13,7 @@ from core.definitions.loader import load_definition
 from core.i18n import current_lang
 from core.extensions import db
 from core.models import AuditEvent, FormDefinition, Submission
-from core.plugins import collect_registry, hook, per_plugin_set
+from core.plugins import hook, quality_registry
 from core.quality.rules import review
 
 
@@ -51,11 +51,6 @@ def loaded_definition(row: FormDefinition) -> LoadedDefinition:
     if key not in cache:
         cache[key] = load_definition(row.body)
     return cache[key]
-
-
-def quality_registry() -> dict:
-    return per_plugin_set("quality_rules",
-                          lambda: collect_registry(hook().register_quality_rules(), "quality rule"))
 
 
 def check(submission: Submission, data: dict) -> CheckResult:
