@@ -116,6 +116,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("projects.form_post", "POST"): "project_filer",
     ("projects.adjust", "POST"): "project_filer",
     ("selfeval.save", "POST"): "project_filer",
+    # 采用调查结果: the filer takes a closed survey's result into the form.
+    ("selfeval.adopt", "POST"): "project_filer",
     ("reports.goal_import_page", "GET"): "project_filer",
     ("reports.goal_import", "POST"): "project_filer",
     ("monitoring.report_page", "POST"): "project_filer",

@@ -100,7 +100,7 @@ def build(people) -> World:
         "slug": survey.slug, "assessment_id": assessment.id, "token_id": own_token.id,
         "definition_id": definition, "code": "boye", "kind": "goal", "version": 1,
         "year": project.year, "assessor_id": boye.id, "jurisdiction_id": town.id, "round_id": "m06", "action": "exclude", "filename": "app.css",
-        "job_id": job.id,
+        "job_id": job.id, "row_id": "r1",
     }
     assert selfeval.id
     return world
