@@ -6,7 +6,7 @@ state, write the audit rows and leave the commit to the caller.
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.audit import record
 from core.derived import money_factor
@@ -56,15 +56,6 @@ def project_years(project: Project) -> list[int]:
     last = project.end_year if project.multi_year and project.end_year and project.end_year > project.year \
         else project.year
     return list(range(project.year, last + 1))
-
-
-def projects_for_year(user: User, year: int) -> list[Project]:
-    """Projects ``user`` may see that run in ``year`` and have an approved goal form."""
-    query = access.visible_projects(user).where(
-        Project.year <= year,
-        or_(Project.year == year, (Project.multi_year.is_(True)) & (Project.end_year >= year)),
-    ).order_by(Project.id)
-    return [p for p in db.session.scalars(query) if approved_goal(p) is not None]
 
 
 def visible_years(user: User) -> list[int]:
