@@ -169,13 +169,16 @@ def apply_transition(submission: Submission, name: str, actor: User, comment: st
                               comment=comment, field_comments=field_comments or {}))
         if name == "approve":
             _revision(submission, "approved", actor)
-            if submission.kind == "goal":
-                store_plan(submission.project, submission.revisions[-1])
     elif name == "adjust":
         submission.adjustment_no += 1
         detail["adjustment_no"] = submission.adjustment_no
 
     submission.state = transition.target
+    if name == "approve" and submission.kind == "goal":
+        # The form's own versioned UPDATE first: of two reviewers approving at once, the
+        # loser stops there (StaleDataError), before touching the project's stored plan.
+        db.session.flush()
+        store_plan(submission.project, submission.revisions[-1])
     _audit(submission, name, actor, comment=comment, detail=detail)
     hook().submission_transition_after(submission=submission, transition=name, actor=actor,
                                        comment=comment)
