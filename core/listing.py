@@ -14,7 +14,7 @@ from math import ceil
 from typing import Any, Mapping
 
 from flask import request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from core.extensions import db
 from core.params import MAX_ID, int_arg  # noqa: F401  (the one bounded-integer reader, used by the list views)
@@ -28,6 +28,13 @@ MAX_INT = MAX_ID
 def text_arg(name: str, limit: int = 100) -> str:
     """A free-text filter (search), trimmed and bounded."""
     return (request.args.get(name) or "").strip()[:limit]
+
+
+def matches(text: str, *columns):
+    """A condition: ``text`` appears in any of ``columns`` (case-insensitive, its own
+    wildcards taken literally) — the lists' one search box."""
+    pattern = like_pattern(text)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
 def like_pattern(text: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from core.i18n import today as local_today
 from core.auth import access
 from core.extensions import db
-from core.listing import int_arg, like_pattern
+from core.listing import int_arg, matches
 from core.models import (FormDefinition, FundingSuspension, Jurisdiction, MonitoringReport, Organization,
                          PlannedExecution, Project, Role, Submission, SubmissionRevision, User)
 from core.monitoring import service
@@ -100,7 +100,7 @@ class TableQuery:
         )
 
     def filtered(self, light: str = "", state: str = "", organization: int | None = None, suspended: str = "",
-                 q: str = "", pattern: str = ""):
+                 q: str = ""):
         query = self.base
         if light == "none":
             query = query.where(self.light.is_(None))
@@ -115,8 +115,7 @@ class TableQuery:
         if suspended in ("yes", "no"):
             query = query.where(self.suspension.id.is_not(None) if suspended == "yes" else self.suspension.id.is_(None))
         if q:
-            query = query.where(or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"),
-                                    Organization.name.ilike(pattern, escape="\\")))
+            query = query.where(matches(q, Project.name, Project.code, Organization.name))
         return query
 
     def sort_key(self, key: str):
@@ -219,7 +218,7 @@ class MonitoringTable:
 
     def ordered_ids(self):
         """A SELECT of the matching project ids, in the table's order."""
-        return self.sql.ordered(self.sql.filtered(**self.filters, pattern=like_pattern(self.filters["q"])),
+        return self.sql.ordered(self.sql.filtered(**self.filters),
                                 self.sort, self.descending)
 
     def rows(self, project_ids: list[int], user: User) -> list[Row]:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from core.auth import access
-from core.listing import int_arg, like_pattern
+from core.listing import int_arg, matches
 from core.models import Organization, Project, Submission, User
 from core.workflow.transitions import STATE_LABELS
 
@@ -28,9 +28,7 @@ def project_list(user: User, filters: Mapping):
              .join(Project.organization).options(contains_eager(Project.organization))
              .order_by(Project.year.desc(), Project.name, Project.id))
     if filters.get("q"):
-        pattern = like_pattern(filters["q"])
-        query = query.where(or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"),
-                                Organization.name.ilike(pattern, escape="\\")))
+        query = query.where(matches(filters["q"], Project.name, Project.code, Organization.name))
     if filters.get("year"):
         query = query.where(Project.year == filters["year"])
     if filters.get("state") == "none":

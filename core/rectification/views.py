@@ -6,14 +6,14 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.i18n import today as local_today
 from core.auth import access
 from core.extensions import db
-from core.listing import like_pattern, paginate, text_arg
+from core.listing import matches, paginate, text_arg
 from core.models import MonitoringReport, Organization, Project, RectificationItem, RectificationLetter
 from core.params import int_arg
 from core.workflow import rectification as workflow
@@ -60,9 +60,7 @@ def index():
     if state:
         letters = letters.where(_state_filter(state, today))
     if filters["q"]:
-        pattern = like_pattern(filters["q"])
-        letters = letters.where(or_(Project.name.ilike(pattern, escape="\\"), Organization.name.ilike(
-            pattern, escape="\\"), RectificationLetter.title.ilike(pattern, escape="\\")))
+        letters = letters.where(matches(filters["q"], Project.name, Organization.name, RectificationLetter.title))
     if filters["year"]:
         letters = letters.where(Project.year == filters["year"])
     overdue_items = _in_scope(select(RectificationItem).join(RectificationItem.letter).join(

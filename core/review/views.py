@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.auth import access
 from core.extensions import db
-from core.listing import int_arg, like_pattern, paginate, text_arg
+from core.listing import int_arg, matches, paginate, text_arg
 from core.models import FormDefinition, Organization, Project, Role, Submission
 from core.webforms.layout import indicator_layout
 from core.workflow import service
@@ -37,9 +37,7 @@ def queue():
                       selectinload(Submission.definition).load_only(FormDefinition.body))
              .order_by(Submission.updated_at, Submission.id))
     if filters["q"]:
-        pattern = like_pattern(filters["q"])
-        query = query.where(or_(Project.name.ilike(pattern, escape="\\"), Project.code.ilike(pattern, escape="\\"),
-                                Organization.name.ilike(pattern, escape="\\")))
+        query = query.where(matches(filters["q"], Project.name, Project.code, Organization.name))
     if filters["year"]:
         query = query.where(Project.year == filters["year"])
     return render_template("review/queue.html", page=paginate(query, filters), state=state,
